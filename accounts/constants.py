@@ -1,0 +1,48 @@
+from django.db import models
+
+
+class StaffGroup(models.TextChoices):
+    OFFICER = "Officer"
+    SUPERVISOR = "Supervisor"
+    FORCE_ADMINISTRATOR = "Force administrator"
+
+
+_CASE_WORK = [
+    "cases.view_case",
+    "cases.add_case",
+    "cases.change_case",
+    "cases.view_timelineentry",
+    "cases.add_timelineentry",
+    "cases.view_force",
+    "victims.view_victim",
+    "victims.add_victim",
+    "victims.change_victim",
+    "victims.view_casevictim",
+    "victims.add_casevictim",
+    "victims.delete_casevictim",
+    "notifications.view_notification",
+    "notifications.resend_notification",
+]
+
+# What each group may do; force scoping is applied on top of these, in the admin.
+GROUP_PERMISSIONS: dict[str, list[str]] = {
+    StaffGroup.OFFICER: _CASE_WORK,
+    StaffGroup.SUPERVISOR: [
+        *_CASE_WORK,
+        "audit.view_auditevent",
+        "cases.view_code_compliance",
+        "notifications.view_failednotification",
+    ],
+    StaffGroup.FORCE_ADMINISTRATOR: [
+        *_CASE_WORK,
+        "audit.view_auditevent",
+        "cases.view_code_compliance",
+        "notifications.view_failednotification",
+        "cases.change_force",
+        "cases.view_supportservice",
+        "cases.add_supportservice",
+        "cases.change_supportservice",
+        "cases.delete_supportservice",
+        "accounts.view_user",
+    ],
+}

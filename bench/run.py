@@ -1,0 +1,315 @@
+"""`make bench`: how fast the victim page and the message pipeline are, as ratios to
+the stack's own limits measured in the same run, at 1,000 and 1,000,000 cases.
+
+    python -m bench.run            # the full run (about 10 minutes on 2 cores)
+    python -m bench.run --smoke    # tiny sizes, to prove the benchmark still works
+
+It recreates its own PostgreSQL database (BENCH_DATABASE_URL) and uses its own Redis
+database (BENCH_REDIS_URL); it prints a table and writes var/bench/*.json.
+"""
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench.web import ROOT, child_pids, gunicorn, peak_rss_mb, production_env, wrk
+
+DEFAULT_DATABASE_URL = "postgres://trackmycrime:trackmycrime@127.0.0.1:5432/tmc_bench"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/6"
+
+FULL_SIZES = {
+    "cases": 1_000_000,
+    "small": 1_000,
+    "repeat": 50,
+    "seconds": 10,
+    "rounds": 3,
+    "messages": 5_000,
+}
+SMOKE_SIZES = {
+    "cases": 300,
+    "small": 100,
+    "repeat": 5,
+    "seconds": 1,
+    "rounds": 1,
+    "messages": 20,
+}
+
+TARGETS = {
+    "case_page_ratio": 0.35,
+    "case_page_p95_growth": 1.5,
+    "admin_list_p95_ms": 300,
+    "pipeline_ratio": 0.5,
+}
+
+
+def _recreate_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin_url = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def _setup_django(env: dict[str, str]) -> None:
+    os.environ.update(env)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "trackmycrime.settings"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    import redis
+
+    redis.Redis.from_url(env["REDIS_URL"]).flushdb()
+
+
+def _measure_at_size(case_count: int, repeat: int) -> dict:
+    from bench.scale import measure_admin_case_list
+    from bench.victim import measure_victim_paths
+
+    return {
+        "cases": case_count,
+        **measure_victim_paths(number=max(1, case_count // 2), repeat=repeat),
+        "admin_case_list": measure_admin_case_list(
+            case_count=case_count, repeat=repeat
+        ),
+    }
+
+
+def _web_load(
+    env: dict[str, str], *, case_number: int, seconds: int, rounds: int, workdir: Path
+):
+    """Load the signed-in case page and /healthz in turn on one gunicorn; return the
+    runs and the median ratio of their requests per second."""
+    from bench.victim import victim_session_cookie
+
+    name, key = victim_session_cookie(case_number)
+    port = 8097
+    pages = {
+        "health_check": (f"http://127.0.0.1:{port}/healthz", None),
+        "case_page": (f"http://127.0.0.1:{port}/case/", {"Cookie": f"{name}={key}"}),
+    }
+    runs = {page: [] for page in pages}
+    with gunicorn(env, port=port, workers=2) as server:
+        for url, headers in pages.values():  # warm up both
+            wrk(url, seconds=2, connections=8, headers=headers, script_dir=workdir)
+        for _ in range(rounds):
+            for page, (url, headers) in pages.items():
+                runs[page].append(
+                    wrk(
+                        url,
+                        seconds=seconds,
+                        connections=8,
+                        headers=headers,
+                        script_dir=workdir,
+                    )
+                )
+        memory = max(peak_rss_mb(pid) for pid in child_pids(server.pid))
+    for page, results in runs.items():
+        failed = [r for r in results if r["errors"] or r["non_2xx"]]
+        if failed:
+            raise RuntimeError(f"{page} answered with errors under load: {failed}")
+    ratios = [
+        case["requests_per_second"] / health["requests_per_second"]
+        for case, health in zip(runs["case_page"], runs["health_check"], strict=True)
+    ]
+    best = {
+        page: max(results, key=lambda r: r["requests_per_second"])
+        for page, results in runs.items()
+    }
+    return {
+        **best,
+        "rounds": rounds,
+        "seconds_per_round": seconds,
+        "ratios": [round(r, 3) for r in ratios],
+        "ratio": round(statistics.median(ratios), 3),
+        "web_worker_peak_rss_mb": memory,
+    }
+
+
+def _versions(env: dict[str, str]) -> dict:
+    import celery
+    import django
+    import gunicorn as gunicorn_package
+    import redis
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        postgres = cursor.fetchone()[0]
+    wrk_version = subprocess.run(
+        ["wrk", "--version"],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return {
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "celery": celery.__version__,
+        "gunicorn": gunicorn_package.__version__,
+        "postgresql": postgres,
+        "redis": redis.Redis.from_url(env["REDIS_URL"]).info()["redis_version"],
+        "wrk": (wrk_version.stdout or wrk_version.stderr).split("[")[0].strip(),
+    }
+
+
+def run(args: argparse.Namespace) -> dict:
+    started = time.perf_counter()
+    env = production_env(DATABASE_URL=args.database_url, REDIS_URL=args.redis_url)
+    _recreate_database(args.database_url)
+    _setup_django(env)
+    from bench.data import load_cases
+
+    results: dict = {"machine": {"cores": os.cpu_count()}, "load": []}
+    results["load"].append(load_cases(args.small))
+    small = _measure_at_size(args.small, args.repeat)
+    results["load"].append(load_cases(args.cases - args.small))
+    large = _measure_at_size(args.cases, args.repeat)
+    results["scale"] = {"small": small, "large": large}
+    results["web"] = _web_load(
+        env,
+        case_number=args.cases // 2,
+        seconds=args.seconds,
+        rounds=args.rounds,
+        workdir=args.output,
+    )
+    from bench.pipeline import measure_pipeline
+
+    results["pipeline"] = measure_pipeline(
+        messages=args.messages, env=env, workdir=args.output
+    )
+    results["versions"] = _versions(env)
+    results["targets"] = _targets(results)
+    results["seconds"] = round(time.perf_counter() - started)
+    return results
+
+
+def _targets(results: dict) -> dict:
+    small, large = results["scale"]["small"], results["scale"]["large"]
+    growth = large["case_page"]["p95_ms"] / small["case_page"]["p95_ms"]
+    admin_p95 = max(timing["p95_ms"] for timing in large["admin_case_list"].values())
+    measured = {
+        "case_page_ratio": results["web"]["ratio"],
+        "case_page_p95_growth": round(growth, 2),
+        "admin_list_p95_ms": admin_p95,
+        "pipeline_ratio": round(results["pipeline"]["ratio"], 3),
+    }
+    met = {
+        "case_page_ratio": measured["case_page_ratio"] >= TARGETS["case_page_ratio"],
+        "case_page_p95_growth": growth <= TARGETS["case_page_p95_growth"],
+        "admin_list_p95_ms": admin_p95 < TARGETS["admin_list_p95_ms"],
+        "pipeline_ratio": measured["pipeline_ratio"] >= TARGETS["pipeline_ratio"],
+    }
+    return {
+        name: {"measured": measured[name], "target": TARGETS[name], "met": met[name]}
+        for name in TARGETS
+    }
+
+
+def table(results: dict) -> str:
+    small, large = results["scale"]["small"], results["scale"]["large"]
+    web, pipeline = results["web"], results["pipeline"]
+    lines = [
+        f"Track My Crime benchmark: {results['machine']['cores']} cores, "
+        + ", ".join(f"{k} {v}" for k, v in results["versions"].items()),
+        "",
+        f"{'Scale (in-process, p50 / p95 ms)':<44}"
+        f"{small['cases']:>12,} cases{large['cases']:>12,} cases",
+    ]
+
+    def row(label: str, a: dict, b: dict) -> str:
+        return (
+            f"  {label:<42}{a['p50_ms']:>7.2f} / {a['p95_ms']:<7.2f}"
+            f"{b['p50_ms']:>9.2f} / {b['p95_ms']:<7.2f}"
+        )
+
+    lines.append(
+        row(
+            "victim sign-in look-up", small["sign_in_look_up"], large["sign_in_look_up"]
+        )
+    )
+    lines.append(row("victim case page", small["case_page"], large["case_page"]))
+    for name in large["admin_case_list"]:
+        lines.append(
+            row(
+                f"admin case list: {name.replace('_', ' ')}",
+                small["admin_case_list"][name],
+                large["admin_case_list"][name],
+            )
+        )
+    lines += [
+        "",
+        "Under load (gunicorn, 2 workers, DEBUG off, PostgreSQL, Redis; "
+        "wrk, 8 connections)",
+    ]
+    for page in ("health_check", "case_page"):
+        r = web[page]
+        lines.append(
+            f"  {page.replace('_', ' '):<20}{r['requests_per_second']:>9.1f} req/s   "
+            f"p50 {r['p50_ms']:.2f}  p95 {r['p95_ms']:.2f}  p99 {r['p99_ms']:.2f} ms"
+        )
+    messages, noop = pipeline["messages"], pipeline["noop_tasks"]
+    lines += [
+        f"  case page / health check: {web['ratio']} (rounds: {web['ratios']})",
+        "",
+        "Message pipeline (outbox rows, Redis, a Celery worker, a Notify stand-in)",
+        f"  {messages['count']} messages: {messages['per_second']:.1f}/s, "
+        f"duplicates {messages['duplicates']}, lost {messages['lost']}",
+        f"  {noop['count']} no-op tasks: {noop['per_second']:.1f}/s",
+        f"  messages / no-op tasks: {pipeline['ratio']:.3f}",
+        "",
+        f"Peak memory: web worker {web['web_worker_peak_rss_mb']} MiB, "
+        f"Celery worker {pipeline['celery_worker_peak_rss_mb']} MiB",
+        "",
+        "Targets:",
+    ]
+    for name, target in results["targets"].items():
+        verdict = "met" if target["met"] else "MISSED"
+        lines.append(
+            f"  {name:<24}{target['measured']!s:>10}  "
+            f"(target {target['target']})  {verdict}"
+        )
+    lines.append(f"\nTook {results['seconds']} s.")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, quick")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL),
+    )
+    parser.add_argument(
+        "--redis-url", default=os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL)
+    )
+    parser.add_argument("--output", type=Path, default=ROOT / "var" / "bench")
+    args = parser.parse_args(argv)
+    sizes = SMOKE_SIZES if args.smoke else FULL_SIZES
+    for name, value in sizes.items():
+        setattr(args, name, value)
+    args.output.mkdir(parents=True, exist_ok=True)
+    results = run(args)
+    results["smoke"] = args.smoke
+    name = (
+        "smoke.json" if args.smoke else f"bench-{time.strftime('%Y%m%dT%H%M%S')}.json"
+    )
+    (args.output / name).write_text(json.dumps(results, indent=2, default=str))
+    print(table(results))
+    print(f"Results: {args.output / name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

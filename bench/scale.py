@@ -1,0 +1,47 @@
+"""Measure the staff case list at a force's size, in-process through Django's client.
+
+The admin list is what an officer waits for dozens of times a day: its default page,
+a search by crime reference and a filter by stage must stay fast at a million cases.
+"""
+
+from django.test import Client
+from django_otp.plugins.otp_static.models import StaticDevice
+
+from accounts.models import User
+from bench.data import bench_force, bench_reference
+from bench.timing import time_calls
+
+
+def _staff_client(force) -> Client:
+    user, _ = User.objects.get_or_create(
+        username="bench.officer",
+        defaults={"force": force, "is_staff": True, "is_superuser": True},
+    )
+    device, _ = StaticDevice.objects.get_or_create(
+        user=user, name="bench", defaults={"confirmed": True}
+    )
+    client = Client(SERVER_NAME="localhost")
+    client.force_login(user)
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+    return client
+
+
+def measure_admin_case_list(*, case_count: int, repeat: int = 30) -> dict:
+    force = bench_force()
+    client = _staff_client(force)
+    reference = bench_reference(max(1, case_count // 2)).lower().replace("/", " ")
+
+    def get(params: dict):
+        def call():
+            response = client.get("/admin/cases/case/", params)
+            assert response.status_code == 200, response.status_code
+
+        return call
+
+    return {
+        "default_page": time_calls(get({}), repeat=repeat),
+        "search_by_reference": time_calls(get({"q": reference}), repeat=repeat),
+        "filter_by_stage": time_calls(get({"stage__exact": "charged"}), repeat=repeat),
+    }

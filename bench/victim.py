@@ -1,0 +1,55 @@
+"""A signed-in victim for the benchmark: a real server-side session, as the portal
+makes one after a correct code, and the victim-facing reads timed in-process."""
+
+from importlib import import_module
+
+from django.conf import settings
+from django.test import Client
+
+from bench.data import bench_email, bench_force, bench_reference
+from bench.timing import time_calls
+from cases.models import normalise_crime_reference
+from victims.models import CaseVictim
+from victims.portal import portal_session_data
+from victims.selectors import sign_in_matches
+
+
+def victim_link(number: int) -> CaseVictim:
+    return CaseVictim.objects.select_related("case", "victim").get(
+        case__force=bench_force(),
+        case__crime_reference_normalised=normalise_crime_reference(
+            bench_reference(number)
+        ),
+    )
+
+
+def victim_session_cookie(number: int) -> tuple[str, str]:
+    """Return (cookie name, session key) for the victim of bench case `number`."""
+    link = victim_link(number)
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store.update(portal_session_data(victim_id=link.victim_id, case_id=link.case_id))
+    store.set_expiry(settings.VICTIM_SESSION_IDLE_SECONDS * 2)
+    store.create()
+    return settings.SESSION_COOKIE_NAME, store.session_key
+
+
+def measure_victim_paths(*, number: int, repeat: int = 50) -> dict:
+    """Time the sign-in look-up and the signed-in case page for one bench victim."""
+    reference = normalise_crime_reference(bench_reference(number))
+    email = bench_email(number)
+
+    def look_up():
+        assert list(sign_in_matches(reference=reference, contact=email))
+
+    cookie_name, session_key = victim_session_cookie(number)
+    client = Client(SERVER_NAME="localhost")
+    client.cookies[cookie_name] = session_key
+
+    def case_page():
+        response = client.get("/case/")
+        assert response.status_code == 200, response.status_code
+
+    return {
+        "sign_in_look_up": time_calls(look_up, repeat=repeat),
+        "case_page": time_calls(case_page, repeat=repeat),
+    }

@@ -1,0 +1,338 @@
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from cases.constants import Stage
+from cases.forms import CaseAdminForm, TimelineUpdateForm
+from cases.models import (
+    Case,
+    Force,
+    SupportService,
+    TimelineEntry,
+    normalise_crime_reference,
+)
+from cases.selectors import code_compliance
+from cases.services import (
+    CASE_EDITABLE_FIELDS,
+    case_add_update,
+    case_change_stage,
+    case_create,
+    case_update,
+)
+from notifications.admin import FailedMessagesFilter, NotificationInline
+from trackmycrime.admin_scoping import ForceScopedAdmin
+from trackmycrime.pagination import CappedCountPaginator
+from victims.models import CaseVictim
+from victims.services import case_add_victim, case_remove_victim
+
+COMPLIANCE_PERIODS = {"30": _("30 days"), "90": _("90 days"), "365": _("a year")}
+
+
+class OfficerFilter(admin.SimpleListFilter):
+    title = _("officer in charge")
+    parameter_name = "officer"
+
+    def lookups(self, request, model_admin):
+        officers = User.objects.filter(force_id=request.user.force_id, is_active=True)
+        return [("me", _("My cases"))] + [
+            (str(officer.pk), officer.display_name) for officer in officers
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "me":
+            return queryset.filter(officer_in_charge=request.user)
+        if self.value() and self.value().isdigit():
+            return queryset.filter(officer_in_charge_id=int(self.value()))
+        return queryset
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("update to victims")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Overdue")), ("no", _("Not overdue"))]
+
+    def queryset(self, request, queryset):
+        overdue = Q(next_update_due__lt=timezone.now()) & ~Q(stage=Stage.CLOSED)
+        if self.value() == "yes":
+            return queryset.filter(overdue)
+        if self.value() == "no":
+            return queryset.exclude(overdue)
+        return queryset
+
+
+class TimelineEntryInline(admin.TabularInline):
+    """The case's timeline. Entries are never edited: a new update is added below."""
+
+    model = TimelineEntry
+    form = TimelineUpdateForm
+    extra = 1
+    fields = [
+        "occurred_at",
+        "kind",
+        "stage",
+        "victim_text",
+        "staff_note",
+        "visible_to_victim",
+        "recorded_by_label",
+        "code_deadline",
+    ]
+    readonly_fields = [
+        "occurred_at",
+        "kind",
+        "stage",
+        "recorded_by_label",
+        "code_deadline",
+    ]
+    ordering = ["-occurred_at", "-id"]
+    verbose_name = _("update")
+    verbose_name_plural = _("timeline (newest first); add an update in the empty row")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class CaseVictimInline(admin.TabularInline):
+    model = CaseVictim
+    extra = 0
+    autocomplete_fields = ["victim"]
+    fields = ["victim"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Case)
+class CaseAdmin(ForceScopedAdmin):
+    audit_object_type = "case"
+    form = CaseAdminForm
+    list_display = [
+        "crime_reference",
+        "victim_description",
+        "offence_category",
+        "stage",
+        "officer_in_charge",
+        "next_update_due",
+        "overdue",
+    ]
+    list_filter = [
+        "stage",
+        OfficerFilter,
+        OverdueFilter,
+        FailedMessagesFilter,
+        "offence_category",
+    ]
+    list_select_related = ["officer_in_charge"]
+    list_per_page = 50
+    # Counting every case in a large force on every page load is slow; not needed.
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+    search_fields = ["crime_reference"]
+    search_help_text = _(
+        "Search by crime reference number (any spacing or capitals) or victim name."
+    )
+    inlines = [CaseVictimInline, TimelineEntryInline, NotificationInline]
+    readonly_fields = ["next_update_due", "closed_at", "suspect_interviewed"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "crime_reference",
+                    "offence_category",
+                    "victim_description",
+                    "officer_in_charge",
+                    "reported_on",
+                    "update_interval_days",
+                    "next_update_due",
+                ]
+            },
+        ),
+        (
+            _("Stage"),
+            {
+                "fields": [
+                    "stage",
+                    "stage_message",
+                    "outcome",
+                    "closing_reason",
+                    "closing_explanation",
+                    "closed_at",
+                    "suspect_interviewed",
+                ]
+            },
+        ),
+    ]
+
+    @admin.display(boolean=True, description=_("overdue"))
+    def overdue(self, case: Case) -> bool:
+        return case.is_overdue
+
+    def get_search_results(self, request, queryset, search_term):
+        """Search crime references when the term has a digit, else victims' names.
+
+        Each search then uses its own index; one query matching either would read
+        every case of the force.
+        """
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        if any(character.isdigit() for character in term):
+            reference = normalise_crime_reference(term)
+            return queryset.filter(
+                crime_reference_normalised__startswith=reference
+            ), False
+        named = CaseVictim.objects.filter(victim__full_name__icontains=term)
+        return queryset.filter(pk__in=named.values("case_id")), False
+
+    def get_urls(self):
+        return [
+            path(
+                "compliance/",
+                self.admin_site.admin_view(self.compliance_view),
+                name="cases_case_compliance",
+            ),
+            *super().get_urls(),
+        ]
+
+    def compliance_view(self, request):
+        """Figures for 'are we meeting the Victims' Code?', for this force."""
+        if not request.user.has_perm("cases.view_code_compliance"):
+            raise PermissionDenied
+        if request.user.force_id is None:
+            raise Http404
+        days = request.GET.get("days", "90")
+        days = int(days) if days in COMPLIANCE_PERIODS else 90
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Victims' Code compliance"),
+            "opts": self.model._meta,
+            "report": code_compliance(force_id=request.user.force_id, days=days),
+            "days": days,
+            "periods": COMPLIANCE_PERIODS,
+        }
+        return TemplateResponse(request, "admin/cases/case/compliance.html", context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.force = request.user.force
+        return form
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "officer_in_charge":
+            kwargs["queryset"] = User.objects.filter(
+                force_id=request.user.force_id, is_active=True
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if not change:
+            case = case_create(
+                force=request.user.force,
+                crime_reference=data["crime_reference"],
+                offence_category=data["offence_category"],
+                victim_description=data["victim_description"],
+                officer_in_charge=data.get("officer_in_charge"),
+                reported_on=data.get("reported_on"),
+                update_interval_days=data["update_interval_days"],
+                actor=request.user,
+            )
+            obj.pk = case.pk
+            obj._state.adding = False
+            return
+        case_update(
+            case=obj,
+            actor=request.user,
+            changes={
+                field: data[field]
+                for field in form.changed_data
+                if field in CASE_EDITABLE_FIELDS
+            },
+        )
+        if "stage" in form.changed_data:
+            case_change_stage(
+                case=obj,
+                stage=data["stage"],
+                actor=request.user,
+                victim_text=data.get("stage_message") or "",
+                outcome=data.get("outcome") or "",
+                closing_reason=data.get("closing_reason") or "",
+                closing_explanation=data.get("closing_explanation") or "",
+            )
+
+    def save_formset(self, request, form, formset, change):
+        case = form.instance
+        new, deleted = [], []
+        if formset.model is TimelineEntry:
+            for entry_form in formset.extra_forms:
+                if entry_form.has_changed():
+                    new.append(
+                        case_add_update(
+                            case=case,
+                            actor=request.user,
+                            victim_text=entry_form.cleaned_data.get("victim_text", ""),
+                            staff_note=entry_form.cleaned_data.get("staff_note", ""),
+                            visible_to_victim=entry_form.cleaned_data.get(
+                                "visible_to_victim", False
+                            ),
+                        )
+                    )
+        elif formset.model is CaseVictim:
+            for link_form in formset.extra_forms:
+                if link_form.has_changed() and not formset._should_delete_form(
+                    link_form
+                ):
+                    new.append(
+                        case_add_victim(
+                            case=case,
+                            victim=link_form.cleaned_data["victim"],
+                            actor=request.user,
+                        )
+                    )
+            for link_form in formset.initial_forms:
+                if formset._should_delete_form(link_form):
+                    deleted.append(link_form.instance)
+                    case_remove_victim(link=link_form.instance, actor=request.user)
+        # What the admin's change message reads, as formset.save() would have set it.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = (
+            new,
+            [],
+            deleted,
+        )
+
+    def audit_case_id(self, obj: Case) -> int:
+        return obj.pk
+
+
+class SupportServiceInline(admin.TabularInline):
+    model = SupportService
+    extra = 1
+    fields = ["name", "description", "phone", "url", "position"]
+
+
+@admin.register(Force)
+class ForceAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "crime_reference_example"]
+    inlines = [SupportServiceInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(pk=request.user.force_id)
+
+    def get_readonly_fields(self, request, obj=None):
+        if request.user.is_superuser:
+            return []
+        return ["name", "code", "crime_reference_pattern"]

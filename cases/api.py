@@ -1,0 +1,298 @@
+"""The cases endpoints of the REST API (/api/v1/cases). Thin: find the client's own
+case (404 for anything else), call a service or selector, answer."""
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+)
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from api.errors import error_responses
+from api.idempotency import IDEMPOTENCY_KEY, REPLAYED, idempotent
+from api.pagination import ChangedSinceCursorPagination
+from api.schema import RETRY_AFTER
+from api.views import ApiView
+from audit.constants import AuditAction
+from audit.services import audit_record, audit_record_many
+from cases.models import Case
+from cases.selectors import (
+    case_detail_for_force,
+    case_for_force,
+    case_messages,
+    cases_changed_since,
+)
+from cases.serializers import (
+    CaseDetailSerializer,
+    CaseListQuerySerializer,
+    CasePageSerializer,
+    CaseSummarySerializer,
+    CaseUpdateSerializer,
+    CaseUpsertSerializer,
+    StageChangeSerializer,
+    TimelineEntrySerializer,
+)
+from cases.services import case_add_update, case_change_stage, case_upsert
+
+REFERENCE = OpenApiParameter(
+    "crime_reference",
+    str,
+    location=OpenApiParameter.PATH,
+    description=(
+        "The crime reference with its slashes left out or written as dashes, e.g. "
+        "NS0123426 or NS-01234-26; spaces and letter case do not matter."
+    ),
+    pattern=r"^[A-Za-z0-9 \-]{1,40}$",
+    examples=[OpenApiExample("A case", value="NS-01234-26")],
+)
+
+
+LOCATION = OpenApiParameter(
+    "Location",
+    str,
+    location=OpenApiParameter.HEADER,
+    response=[201],
+    required=True,
+    description="The new case's address in the API.",
+)
+
+
+PUSH_EXAMPLE = OpenApiExample(
+    "A burglary with one victim",
+    request_only=True,
+    value={
+        "crime_reference": "NS/01234/26",
+        "offence_category": "burglary",
+        "victim_description": "Burglary at your home",
+        "reported_on": "2026-11-02",
+        "update_interval_days": 14,
+        "victims": [
+            {
+                "external_reference": "P-100234",
+                "full_name": "Aisha Khan",
+                "email": "aisha.khan@example.com",
+                "mobile": "07400 123456",
+                "preferred_language": "en",
+                "contact_preference": "email_and_sms",
+            }
+        ],
+    },
+)
+STAGE_EXAMPLE = OpenApiExample(
+    "A suspect arrested",
+    request_only=True,
+    value={
+        "stage": "suspect_arrested",
+        "victim_text": "A man has been arrested and is being interviewed.",
+    },
+)
+UPDATE_EXAMPLE = OpenApiExample(
+    "News for the victims",
+    request_only=True,
+    value={"victim_text": "We have collected CCTV from the street."},
+)
+
+
+def _not_found() -> NotFound:
+    return NotFound(_("This force has no case with this crime reference."))
+
+
+def _case_or_404(request: Request, crime_reference: str) -> Case:
+    case = case_for_force(force=request.user.force, crime_reference=crime_reference)
+    if case is None:
+        raise _not_found()
+    return case
+
+
+class CaseDetailView(ApiView):
+    @extend_schema(
+        operation_id="case_read",
+        summary="Read a case",
+        description=(
+            "The case with its victims, its whole timeline (including staff notes) "
+            "and the messages sent to victims about it. Each read is recorded in "
+            "the audit trail."
+        ),
+        parameters=[REFERENCE, RETRY_AFTER],
+        responses={
+            200: OpenApiResponse(CaseDetailSerializer, description="The case."),
+            **error_responses(404),
+        },
+        tags=["cases"],
+    )
+    def get(self, request: Request, crime_reference: str) -> Response:
+        client = request.user
+        case = case_detail_for_force(
+            force=client.force, crime_reference=crime_reference
+        )
+        if case is None:
+            raise _not_found()
+        audit_record(
+            actor=client,
+            action=AuditAction.VIEW,
+            object_type="case",
+            object_id=case.pk,
+            force_id=case.force_id,
+            case_id=case.pk,
+            ip_address=request.META.get("REMOTE_ADDR"),
+        )
+        serializer = CaseDetailSerializer(
+            case, context={"messages": case_messages(case=case)}
+        )
+        return Response(serializer.data)
+
+
+class CaseCollectionView(ApiView):
+    @extend_schema(
+        operation_id="case_list",
+        summary="List cases changed since a time",
+        description=(
+            "The force's cases in the order they last changed (details, stage or a "
+            "visible update), oldest first, for synchronisation: follow `next` "
+            "until it is null, and next time ask from a little before the last "
+            "`updated_at` you saw (changes are listed from `updated_since` "
+            "inclusive). Each case listed is recorded as read in the audit trail."
+        ),
+        parameters=[
+            CaseListQuerySerializer,
+            RETRY_AFTER,
+        ],
+        responses={
+            200: OpenApiResponse(CasePageSerializer, description="A page of cases."),
+            **error_responses(400),
+        },
+        tags=["cases"],
+    )
+    def get(self, request: Request) -> Response:
+        # A plain dict: as a form, an empty value would count as left out.
+        query = CaseListQuerySerializer(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        paginator = ChangedSinceCursorPagination()
+        page = paginator.paginate_queryset(
+            cases_changed_since(
+                force=request.user.force,
+                since=query.validated_data.get("updated_since"),
+            ),
+            request,
+            view=self,
+        )
+        audit_record_many(
+            actor=request.user,
+            action=AuditAction.VIEW,
+            object_type="case",
+            objects=[(case.pk, case.force_id, case.pk) for case in page],
+            ip_address=request.META.get("REMOTE_ADDR"),
+        )
+        return paginator.get_paginated_response(
+            CaseSummarySerializer(page, many=True).data
+        )
+
+    @extend_schema(
+        operation_id="case_upsert",
+        summary="Push a case and its victims",
+        description=(
+            "Create the force's case with this crime reference, or bring it up to "
+            "date: the same push twice changes nothing and records nothing. Victims "
+            "are matched on `external_reference`; those left out stay on the case. "
+            "The stage is not set here but with a stage change, which tells the "
+            "victims. The whole push is one transaction: on any error nothing is "
+            "written."
+        ),
+        request=CaseUpsertSerializer,
+        examples=[PUSH_EXAMPLE],
+        parameters=[IDEMPOTENCY_KEY, LOCATION, REPLAYED, RETRY_AFTER],
+        responses={
+            200: OpenApiResponse(
+                CaseSummarySerializer, description="The case was there: updated."
+            ),
+            201: OpenApiResponse(CaseSummarySerializer, description="A new case."),
+            **error_responses(400, 409, 413, 415, 422),
+        },
+        tags=["cases"],
+    )
+    @transaction.atomic
+    @idempotent
+    def post(self, request: Request) -> Response:
+        serializer = CaseUpsertSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        details = dict(serializer.validated_data)
+        case, created = case_upsert(
+            force=request.user.force,
+            crime_reference=details.pop("crime_reference"),
+            victims=details.pop("victims", []),
+            details=details,
+            actor=request.user,
+        )
+        body = CaseSummarySerializer(case).data
+        if created:
+            return Response(body, status=201, headers={"Location": body["url"]})
+        return Response(body)
+
+
+class CaseStageChangeView(ApiView):
+    @extend_schema(
+        operation_id="case_change_stage",
+        summary="Move a case to a new stage",
+        description=(
+            "Records the stage change on the timeline, tells the victims (on the "
+            "channels they said are safe) and sets the Victims' Code deadline, "
+            "exactly as a stage change in the back office does."
+        ),
+        request=StageChangeSerializer,
+        examples=[STAGE_EXAMPLE],
+        parameters=[REFERENCE, IDEMPOTENCY_KEY, REPLAYED, RETRY_AFTER],
+        responses={
+            201: OpenApiResponse(
+                TimelineEntrySerializer, description="The new timeline entry."
+            ),
+            **error_responses(400, 404, 409, 413, 415, 422),
+        },
+        tags=["cases"],
+    )
+    @transaction.atomic
+    @idempotent
+    def post(self, request: Request, crime_reference: str) -> Response:
+        case = _case_or_404(request, crime_reference)
+        serializer = StageChangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        entry = case_change_stage(
+            case=case, actor=request.user, **serializer.validated_data
+        )
+        return Response(TimelineEntrySerializer(entry).data, status=201)
+
+
+class CaseUpdateView(ApiView):
+    @extend_schema(
+        operation_id="case_add_update",
+        summary="Add an update to a case",
+        description=(
+            "A visible update is told to the victims and restarts the agreed "
+            "update interval; an update with visible_to_victim false is a note for "
+            "staff only."
+        ),
+        request=CaseUpdateSerializer,
+        examples=[UPDATE_EXAMPLE],
+        parameters=[REFERENCE, IDEMPOTENCY_KEY, REPLAYED, RETRY_AFTER],
+        responses={
+            201: OpenApiResponse(
+                TimelineEntrySerializer, description="The new timeline entry."
+            ),
+            **error_responses(400, 404, 409, 413, 415, 422),
+        },
+        tags=["cases"],
+    )
+    @transaction.atomic
+    @idempotent
+    def post(self, request: Request, crime_reference: str) -> Response:
+        case = _case_or_404(request, crime_reference)
+        serializer = CaseUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        entry = case_add_update(
+            case=case, actor=request.user, **serializer.validated_data
+        )
+        return Response(TimelineEntrySerializer(entry).data, status=201)

@@ -1,0 +1,96 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cases.constants import Stage
+from cases.models import Case, Force, TimelineEntry
+from cases.services import crime_reference_error, stage_change_errors, update_errors
+
+
+class CaseAdminForm(forms.ModelForm):
+    """The case page in the back office. A change of stage is told to the victims,
+    so it carries what they will read."""
+
+    stage_message = forms.CharField(
+        label=_("What the victims are told about the change of stage"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Leave empty to tell them only the new stage's name."),
+    )
+
+    force: Force | None = None  # the staff member's force, set by the admin
+
+    class Meta:
+        model = Case
+        fields = [
+            "crime_reference",
+            "offence_category",
+            "victim_description",
+            "officer_in_charge",
+            "reported_on",
+            "update_interval_days",
+            "stage",
+            "stage_message",
+            "outcome",
+            "closing_reason",
+            "closing_explanation",
+        ]
+
+    def _case_force(self) -> Force | None:
+        return self.instance.force if self.instance.pk else self.force
+
+    def clean_crime_reference(self) -> str:
+        reference = self.cleaned_data["crime_reference"].strip()
+        force = self._case_force()
+        if force is None:
+            raise forms.ValidationError(_("You are not a member of any force."))
+        error = crime_reference_error(
+            force=force, reference=reference, case_id=self.instance.pk
+        )
+        if error:
+            raise forms.ValidationError(error)
+        return reference
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        stage = cleaned.get("stage")
+        initial_stage = self.instance.stage if self.instance.pk else Stage.REPORTED
+        if self.instance.pk and stage and stage != initial_stage:
+            errors = stage_change_errors(
+                current=initial_stage,
+                stage=stage,
+                outcome=cleaned.get("outcome") or "",
+                closing_reason=cleaned.get("closing_reason") or "",
+            )
+            for field, messages in errors.items():
+                self.add_error(field if field in self.fields else None, messages)
+        elif not self.instance.pk and stage and stage != Stage.REPORTED:
+            self.add_error("stage", _("A new case starts at 'Reported'."))
+        elif self.instance.pk:
+            for field in ("outcome", "closing_reason"):
+                if field in self.changed_data:
+                    self.add_error(
+                        field, _("This changes only with a change of stage.")
+                    )
+        return cleaned
+
+
+class TimelineUpdateForm(forms.ModelForm):
+    class Meta:
+        model = TimelineEntry
+        fields = ["victim_text", "staff_note", "visible_to_victim"]
+        widgets = {
+            "victim_text": forms.Textarea(attrs={"rows": 2}),
+            "staff_note": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        errors = update_errors(
+            victim_text=cleaned.get("victim_text") or "",
+            staff_note=cleaned.get("staff_note") or "",
+            visible_to_victim=bool(cleaned.get("visible_to_victim")),
+        )
+        for field, messages in errors.items():
+            self.add_error(field, messages)
+        return cleaned

@@ -1,0 +1,254 @@
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cases.constants import (
+    RIGHT_TO_REVIEW_REASONS,
+    ClosingReason,
+    EntryKind,
+    OffenceCategory,
+    Outcome,
+    Stage,
+)
+
+_REFERENCE_SEPARATORS = re.compile(r"[\s/\-]+")
+
+
+def normalise_crime_reference(reference: str) -> str:
+    """Return the look-up form of a crime reference: no spaces, slashes or dashes,
+    in capitals, so that "ns/01234/26" and "NS 01234 26" find the same case."""
+    return _REFERENCE_SEPARATORS.sub("", reference or "").upper()
+
+
+class Force(models.Model):
+    """A police force, whose staff, cases and victims are kept apart from others'."""
+
+    name = models.CharField(max_length=100, unique=True)
+    code = models.SlugField(_("short code"), max_length=10, unique=True)
+    crime_reference_pattern = models.CharField(
+        max_length=200,
+        help_text=_(
+            "Regular expression the normalised crime reference (capitals, no spaces, "
+            "slashes or dashes) must match, e.g. ^NS\\d{5}\\d{2}$"
+        ),
+    )
+    crime_reference_example = models.CharField(
+        max_length=40,
+        help_text=_("An example reference shown to people, e.g. NS/01234/26"),
+    )
+    contact_phone = models.CharField(max_length=30, blank=True)
+    contact_url = models.URLField(blank=True)
+    contact_text = models.TextField(
+        _("how victims contact the force"),
+        blank=True,
+        help_text=_("Shown to victims in plain words, e.g. call 101 and quote ..."),
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        try:
+            re.compile(self.crime_reference_pattern)
+        except re.error as error:
+            raise ValidationError(
+                {"crime_reference_pattern": _("Not a valid pattern: %s") % error}
+            ) from None
+
+    def crime_reference_error(self, reference: str) -> str | None:
+        """Return why `reference` is not one of this force's crime references."""
+        normalised = normalise_crime_reference(reference)
+        if not normalised:
+            return _("Enter a crime reference number.")
+        if not re.fullmatch(self.crime_reference_pattern, normalised):
+            return _(
+                "Enter a crime reference number in this force's format, "
+                "for example %(example)s."
+            ) % {"example": self.crime_reference_example}
+        return None
+
+
+class SupportService(models.Model):
+    """A local service that supports victims, offered by a force (Right 4)."""
+
+    force = models.ForeignKey(
+        Force, on_delete=models.CASCADE, related_name="support_services"
+    )
+    name = models.CharField(max_length=150)
+    description = models.TextField(blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    url = models.URLField(blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Case(models.Model):
+    force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="cases")
+    crime_reference = models.CharField(
+        _("crime reference number"),
+        max_length=40,
+        help_text=_("As the force writes it; spaces, slashes and dashes are kept."),
+    )
+    crime_reference_normalised = models.CharField(max_length=40, editable=False)
+    offence_category = models.CharField(max_length=30, choices=OffenceCategory.choices)
+    victim_description = models.CharField(
+        _("description for victims"),
+        max_length=200,
+        help_text=_(
+            "What the victim reported, in their terms, e.g. 'Burglary at home'."
+        ),
+    )
+    stage = models.CharField(
+        max_length=30, choices=Stage.choices, default=Stage.REPORTED, db_index=True
+    )
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
+    closing_reason = models.CharField(
+        max_length=30, choices=ClosingReason.choices, blank=True
+    )
+    closing_explanation = models.TextField(
+        blank=True, help_text=_("Why the case was closed, in plain words for victims.")
+    )
+    officer_in_charge = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="cases_in_charge",
+    )
+    suspect_interviewed = models.BooleanField(
+        default=False,
+        help_text=_("A suspect has been interviewed under caution (Right to Review)."),
+    )
+    reported_on = models.DateField(default=timezone.localdate)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    update_interval_days = models.PositiveSmallIntegerField(
+        _("agreed update interval (days)"),
+        default=28,
+        help_text=_("How often the victims agreed to hear from the police."),
+    )
+    next_update_due = models.DateTimeField(null=True, blank=True, db_index=True)
+    victims = models.ManyToManyField(
+        "victims.Victim", through="victims.CaseVictim", related_name="cases"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        permissions = [
+            ("view_code_compliance", "Can view Victims' Code compliance figures")
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["force", "crime_reference_normalised"],
+                name="case_unique_reference_per_force",
+            ),
+            models.CheckConstraint(
+                condition=~Q(stage=Stage.CLOSED) | ~Q(closing_reason=""),
+                name="case_closed_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(stage=Stage.OUTCOME) | ~Q(outcome=""),
+                name="case_outcome_is_given",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["crime_reference_normalised"], name="case_reference_lookup"
+            ),
+            # Prefix search on PostgreSQL needs the pattern operator class.
+            models.Index(
+                fields=["force", "crime_reference_normalised"],
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+                name="case_reference_prefix",
+            ),
+            models.Index(fields=["force", "stage"], name="case_force_stage"),
+            models.Index(
+                fields=["force", "-updated_at", "-id"], name="case_force_recent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.crime_reference
+
+    @property
+    def is_closed(self) -> bool:
+        return self.stage == Stage.CLOSED
+
+    @property
+    def is_overdue(self) -> bool:
+        return (
+            not self.is_closed
+            and self.next_update_due is not None
+            and self.next_update_due < timezone.now()
+        )
+
+    @property
+    def right_to_review_applies(self) -> bool:
+        return (
+            self.is_closed
+            and self.suspect_interviewed
+            and self.closing_reason in RIGHT_TO_REVIEW_REASONS
+        )
+
+
+class TimelineEntry(models.Model):
+    """Something that happened in a case, and what the victims are told of it."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="timeline")
+    kind = models.CharField(max_length=20, choices=EntryKind.choices)
+    stage = models.CharField(
+        max_length=30,
+        choices=Stage.choices,
+        blank=True,
+        help_text=_("The stage the case moved to, for a stage change."),
+    )
+    victim_text = models.TextField(
+        _("what the victim is told"), max_length=2000, blank=True
+    )
+    staff_note = models.TextField(_("note for staff only"), max_length=2000, blank=True)
+    visible_to_victim = models.BooleanField(default=True)
+    occurred_at = models.DateTimeField(default=timezone.now)
+    recorded_at = models.DateTimeField(default=timezone.now, db_index=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    recorded_by_label = models.CharField(max_length=150, blank=True)
+    code_deadline = models.DateTimeField(
+        _("Victims' Code deadline"),
+        null=True,
+        blank=True,
+        help_text=_("When victims must have been told of this, under Right 6."),
+    )
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name = _("timeline entry")
+        verbose_name_plural = _("timeline entries")
+        indexes = [models.Index(fields=["case", "-occurred_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(visible_to_victim=True) | ~Q(victim_text=""),
+                name="timeline_visible_entry_has_text",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.occurred_at:%d %b %Y}"

@@ -1,0 +1,443 @@
+"""Every change to a case goes through here, so that each one writes its timeline
+entry and its audit record, whoever makes it: the admin, the API or a task. A change
+victims can see also writes their messages (the notification outbox), in the same
+transaction."""
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from audit.constants import AuditAction
+from audit.services import Actor, audit_record
+from cases.constants import (
+    CODE_DEADLINE_WORKING_DAYS,
+    CODE_DEADLINE_WORKING_DAYS_ENHANCED,
+    CODE_NOTIFIABLE_STAGES,
+    REOPEN_STAGE,
+    EntryKind,
+    Stage,
+    stage_move_error,
+)
+from cases.models import Case, Force, TimelineEntry, normalise_crime_reference
+from cases.working_days import add_working_days
+from notifications.services import notifications_create_for_entry
+from victims.services import case_add_victim, victim_upsert
+
+# Fields a plain edit may change; stage, outcome and closing go through
+# case_change_stage so that victims hear of them.
+CASE_EDITABLE_FIELDS = frozenset(
+    {
+        "crime_reference",
+        "offence_category",
+        "victim_description",
+        "officer_in_charge",
+        "reported_on",
+        "update_interval_days",
+        "closing_explanation",
+    }
+)
+
+
+def _recorded_by(actor: Actor | None) -> tuple[User | None, str]:
+    if isinstance(actor, User):
+        return actor, actor.display_name
+    return None, actor.audit_actor[2] if actor is not None else "system"
+
+
+def crime_reference_error(
+    *, force: Force, reference: str, case_id: int | None = None
+) -> str | None:
+    """Return why `reference` cannot be this case's crime reference, or None."""
+    format_error = force.crime_reference_error(reference)
+    if format_error:
+        return format_error
+    duplicate = Case.objects.filter(
+        force=force, crime_reference_normalised=normalise_crime_reference(reference)
+    ).exclude(pk=case_id)
+    if duplicate.exists():
+        return _("This force already has a case with this crime reference number.")
+    return None
+
+
+def _validate_case(case: Case) -> None:
+    errors: dict[str, list[str]] = {}
+    reference_error = crime_reference_error(
+        force=case.force, reference=case.crime_reference, case_id=case.pk
+    )
+    if reference_error:
+        errors["crime_reference"] = [reference_error]
+    officer = case.officer_in_charge
+    if officer is not None and officer.force_id != case.force_id:
+        errors["officer_in_charge"] = [_("Choose an officer from this case's force.")]
+    try:
+        case.full_clean(exclude=["force", "victims"])
+    except ValidationError as error:
+        for field, messages in error.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _next_update_due(case: Case, after: datetime.datetime) -> datetime.datetime | None:
+    if case.stage == Stage.CLOSED:
+        return None
+    return after + datetime.timedelta(days=case.update_interval_days)
+
+
+@transaction.atomic
+def case_create(
+    *,
+    force: Force,
+    crime_reference: str,
+    offence_category: str,
+    victim_description: str,
+    actor: Actor | None,
+    officer_in_charge: User | None = None,
+    reported_on: datetime.date | None = None,
+    update_interval_days: int = 28,
+    victim_text: str = "",
+) -> Case:
+    """Record a new case and tell its future victims that their report is recorded."""
+    now = timezone.now()
+    case = Case(
+        force=force,
+        crime_reference=crime_reference.strip(),
+        crime_reference_normalised=normalise_crime_reference(crime_reference),
+        offence_category=offence_category,
+        victim_description=victim_description,
+        officer_in_charge=officer_in_charge,
+        reported_on=reported_on or timezone.localdate(),
+        update_interval_days=update_interval_days,
+    )
+    _validate_case(case)
+    case.next_update_due = _next_update_due(case, now)
+    case.save()
+    _timeline_add(
+        case=case,
+        kind=EntryKind.CREATED,
+        victim_text=victim_text or _("We recorded your report."),
+        actor=actor,
+        occurred_at=now,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        object_type="case",
+        object_id=case.pk,
+        force_id=case.force_id,
+        case_id=case.pk,
+    )
+    return case
+
+
+@transaction.atomic
+def case_update(
+    *, case: Case, actor: Actor | None, changes: dict[str, Any]
+) -> list[str]:
+    """Change a case's details (not its stage) and return the names of what changed."""
+    unknown = set(changes) - CASE_EDITABLE_FIELDS
+    if unknown:
+        raise ValidationError(
+            {field: [_("This field cannot be changed here.")] for field in unknown}
+        )
+    case = Case.objects.select_for_update().select_related("force").get(pk=case.pk)
+    changed = [
+        field for field, value in changes.items() if getattr(case, field) != value
+    ]
+    if not changed:
+        return []
+    for field in changed:
+        setattr(case, field, changes[field])
+    if "crime_reference" in changed:
+        case.crime_reference = case.crime_reference.strip()
+        case.crime_reference_normalised = normalise_crime_reference(
+            case.crime_reference
+        )
+        changed.append("crime_reference_normalised")
+    _validate_case(case)
+    if "update_interval_days" in changed:
+        case.next_update_due = _next_update_due(case, _last_victim_update(case))
+        changed.append("next_update_due")
+    case.save(update_fields=[*changed, "updated_at"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.CHANGE,
+        object_type="case",
+        object_id=case.pk,
+        force_id=case.force_id,
+        case_id=case.pk,
+        changed_fields=changed,
+    )
+    return changed
+
+
+# What a push from a force's records system may set on a case (case_upsert).
+CASE_UPSERT_FIELDS = frozenset(
+    {"offence_category", "victim_description", "reported_on", "update_interval_days"}
+)
+
+
+@transaction.atomic
+def case_upsert(
+    *,
+    force: Force,
+    crime_reference: str,
+    actor: Actor | None,
+    details: dict[str, Any],
+    victims: list[dict[str, Any]] | None = None,
+) -> tuple[Case, bool]:
+    """Create, or bring up to date, the force's case with this crime reference and
+    its victims (matched on their records-system reference); return the case and
+    whether it was created. Pushing the same thing twice changes nothing.
+
+    Victims left out of a push stay on the case: taking a victim off a case stops
+    their updates, so staff do that, never an omission in a push.
+    """
+    unknown = set(details) - CASE_UPSERT_FIELDS
+    if unknown:
+        raise ValidationError({field: [_("Unknown field.")] for field in unknown})
+    reference_error = force.crime_reference_error(crime_reference)
+    if reference_error:
+        raise ValidationError({"crime_reference": [reference_error]})
+    case = (
+        Case.objects.select_for_update()
+        .filter(
+            force=force,
+            crime_reference_normalised=normalise_crime_reference(crime_reference),
+        )
+        .first()
+    )
+    created = case is None
+    if case is None:
+        case = case_create(
+            force=force, crime_reference=crime_reference, actor=actor, **details
+        )
+    else:
+        case_update(
+            case=case,
+            actor=actor,
+            changes={"crime_reference": crime_reference.strip(), **details},
+        )
+    for index, fields in enumerate(victims or []):
+        fields = dict(fields)
+        try:
+            victim, _created = victim_upsert(
+                force=force,
+                external_reference=fields.pop("external_reference", ""),
+                actor=actor,
+                fields=fields,
+            )
+            case_add_victim(case=case, victim=victim, actor=actor)
+        except ValidationError as error:
+            raise ValidationError(
+                {
+                    f"victims.{index}"
+                    if field == NON_FIELD_ERRORS
+                    else f"victims.{index}.{field}": messages
+                    for field, messages in error.message_dict.items()
+                }
+            ) from None
+    case.refresh_from_db()
+    return case, created
+
+
+def _last_victim_update(case: Case) -> datetime.datetime:
+    latest = (
+        case.timeline.filter(visible_to_victim=True)
+        .order_by("-recorded_at")
+        .values_list("recorded_at", flat=True)
+        .first()
+    )
+    return latest or timezone.now()
+
+
+def stage_change_errors(
+    *, current: str, stage: str, outcome: str, closing_reason: str
+) -> dict[str, list[str]]:
+    """Return what is wrong with moving a case from `current` to `stage`, by field."""
+    errors: dict[str, list[str]] = {}
+    if stage not in Stage.values:
+        errors["stage"] = [_("Choose a stage from the list.")]
+    elif move_error := stage_move_error(current, stage):
+        errors["stage"] = [str(move_error)]
+    if stage == Stage.OUTCOME and not outcome:
+        errors["outcome"] = [_("Say what the outcome was.")]
+    if stage == Stage.CLOSED and not closing_reason:
+        errors["closing_reason"] = [_("Say why the case is being closed.")]
+    return errors
+
+
+def update_errors(
+    *, victim_text: str, staff_note: str, visible_to_victim: bool
+) -> dict[str, list[str]]:
+    """Return what is wrong with a timeline update before it is written, by field."""
+    if visible_to_victim and not victim_text.strip():
+        return {"victim_text": [_("Write what the victim will be told.")]}
+    if not visible_to_victim and not (victim_text.strip() or staff_note.strip()):
+        return {"staff_note": [_("Write what happened.")]}
+    return {}
+
+
+@transaction.atomic
+def case_change_stage(
+    *,
+    case: Case,
+    stage: str,
+    actor: Actor | None,
+    victim_text: str = "",
+    staff_note: str = "",
+    occurred_at: datetime.datetime | None = None,
+    outcome: str = "",
+    closing_reason: str = "",
+    closing_explanation: str = "",
+) -> TimelineEntry:
+    """Move a case to a new stage, tell its victims, and set the Victims' Code
+    deadline by which they must have been told."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    previous = case.stage
+    errors = stage_change_errors(
+        current=previous, stage=stage, outcome=outcome, closing_reason=closing_reason
+    )
+    if errors:
+        raise ValidationError(errors)
+
+    now = timezone.now()
+    occurred_at = occurred_at or now
+    if occurred_at > now + datetime.timedelta(minutes=5):
+        raise ValidationError({"occurred_at": [_("This cannot be in the future.")]})
+    changed = ["stage"]
+    case.stage = stage
+    if stage == Stage.SUSPECT_ARRESTED and not case.suspect_interviewed:
+        case.suspect_interviewed = True
+        changed.append("suspect_interviewed")
+    if stage == Stage.OUTCOME:
+        case.outcome = outcome
+        changed.append("outcome")
+    if stage == Stage.CLOSED:
+        case.closing_reason = closing_reason
+        case.closing_explanation = closing_explanation
+        case.closed_at = occurred_at
+        changed += ["closing_reason", "closing_explanation", "closed_at"]
+    elif previous == Stage.CLOSED and stage == REOPEN_STAGE:
+        case.closing_reason = ""
+        case.closed_at = None
+        case.outcome = ""
+        changed += ["closing_reason", "closed_at", "outcome"]
+    case.next_update_due = _next_update_due(case, now)
+    changed.append("next_update_due")
+    case.full_clean(exclude=["force", "victims", "officer_in_charge"])
+    case.save(update_fields=[*changed, "updated_at"])
+
+    entry = _timeline_add(
+        case=case,
+        kind=EntryKind.STAGE_CHANGE,
+        stage=stage,
+        victim_text=victim_text
+        or _("Your case has moved to a new stage: %(stage)s.")
+        % {"stage": Stage(stage).label},
+        staff_note=staff_note,
+        actor=actor,
+        occurred_at=occurred_at,
+        code_deadline=_code_deadline(case, occurred_at)
+        if stage in CODE_NOTIFIABLE_STAGES
+        else None,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.CHANGE,
+        object_type="case",
+        object_id=case.pk,
+        force_id=case.force_id,
+        case_id=case.pk,
+        changed_fields=changed,
+        detail={"stage_from": previous, "stage_to": stage},
+    )
+    notifications_create_for_entry(entry=entry)
+    return entry
+
+
+@transaction.atomic
+def case_add_update(
+    *,
+    case: Case,
+    actor: Actor | None,
+    victim_text: str = "",
+    staff_note: str = "",
+    visible_to_victim: bool = True,
+    occurred_at: datetime.datetime | None = None,
+) -> TimelineEntry:
+    """Add an update to the timeline; a visible one restarts the agreed interval."""
+    errors = update_errors(
+        victim_text=victim_text,
+        staff_note=staff_note,
+        visible_to_victim=visible_to_victim,
+    )
+    if errors:
+        raise ValidationError(errors)
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    entry = _timeline_add(
+        case=case,
+        kind=EntryKind.UPDATE,
+        victim_text=victim_text.strip(),
+        staff_note=staff_note.strip(),
+        visible_to_victim=visible_to_victim,
+        actor=actor,
+        occurred_at=occurred_at or timezone.now(),
+    )
+    if visible_to_victim:
+        case.next_update_due = _next_update_due(case, entry.recorded_at)
+        case.save(update_fields=["next_update_due", "updated_at"])
+        notifications_create_for_entry(entry=entry)
+    return entry
+
+
+def _code_deadline(case: Case, occurred_at: datetime.datetime) -> datetime.datetime:
+    enhanced = case.victims.filter(enhanced_rights=True).exists()
+    days = (
+        CODE_DEADLINE_WORKING_DAYS_ENHANCED if enhanced else CODE_DEADLINE_WORKING_DAYS
+    )
+    return add_working_days(occurred_at, days)
+
+
+def _timeline_add(
+    *,
+    case: Case,
+    kind: str,
+    actor: Actor | None,
+    occurred_at: datetime.datetime,
+    victim_text: str = "",
+    staff_note: str = "",
+    stage: str = "",
+    visible_to_victim: bool = True,
+    code_deadline: datetime.datetime | None = None,
+) -> TimelineEntry:
+    recorded_by, recorded_by_label = _recorded_by(actor)
+    entry = TimelineEntry(
+        case=case,
+        kind=kind,
+        stage=stage,
+        victim_text=victim_text,
+        staff_note=staff_note,
+        visible_to_victim=visible_to_victim,
+        occurred_at=occurred_at,
+        recorded_by=recorded_by,
+        recorded_by_label=recorded_by_label,
+        code_deadline=code_deadline,
+    )
+    entry.full_clean(exclude=["case", "recorded_by"])
+    entry.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        object_type="timeline_entry",
+        object_id=entry.pk,
+        force_id=case.force_id,
+        case_id=case.pk,
+        detail={"kind": kind, "visible_to_victim": visible_to_victim},
+    )
+    return entry

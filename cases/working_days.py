@@ -1,0 +1,33 @@
+"""Working days in England and Wales: weekends and bank holidays do not count."""
+
+import datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+LONDON = ZoneInfo("Europe/London")
+
+
+@lru_cache(maxsize=8)
+def _bank_holidays(year: int) -> holidays.HolidayBase:
+    return holidays.country_holidays("GB", subdiv="ENG", years=year)
+
+
+def is_working_day(day: datetime.date) -> bool:
+    return day.weekday() < 5 and day not in _bank_holidays(day.year)
+
+
+def add_working_days(start: datetime.datetime, days: int) -> datetime.datetime:
+    """Return the end of the `days`-th working day after `start`, in London time.
+
+    A deadline of one working day from Friday afternoon is the end of Monday (or of
+    Tuesday after a bank holiday Monday).
+    """
+    day = start.astimezone(LONDON).date()
+    remaining = days
+    while remaining > 0:
+        day += datetime.timedelta(days=1)
+        if is_working_day(day):
+            remaining -= 1
+    return datetime.datetime.combine(day, datetime.time(23, 59, 59), tzinfo=LONDON)

@@ -1,0 +1,37 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("Text message")
+
+
+class NotificationStatus(models.TextChoices):
+    """Where a message to a victim is. Only PENDING rows are ever sent."""
+
+    PENDING = "pending", _("Waiting to be sent")
+    SENDING = "sending", _("Being sent")
+    SENT = "sent", _("Sent")
+    DELIVERED = "delivered", _("Delivered")
+    PERMANENT_FAILURE = "permanent_failure", _("Failed: address or number not valid")
+    TECHNICAL_FAILURE = "technical_failure", _("Failed: could not be sent")
+    CANCELLED = "cancelled", _("Not sent: no longer allowed")
+
+
+# Failures that staff must deal with (resend, or tell the victim another way).
+FAILED_STATUSES = frozenset(
+    {NotificationStatus.PERMANENT_FAILURE, NotificationStatus.TECHNICAL_FAILURE}
+)
+# Rows the sweep looks after.
+UNFINISHED_STATUSES = frozenset(
+    {NotificationStatus.PENDING, NotificationStatus.SENDING}
+)
+
+
+class MessageTemplate(models.TextChoices):
+    """What a message says. The plain update carries no case details at all; the
+    detailed one only goes to a victim who asked for details on that channel."""
+
+    UPDATE = "update", _("Update, no details")
+    UPDATE_DETAIL = "update_detail", _("Update with case details")

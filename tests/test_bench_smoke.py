@@ -1,0 +1,79 @@
+"""The benchmark at tiny sizes, so that `make bench` cannot rot unnoticed.
+
+It runs the real thing (its own database, gunicorn, wrk, a Celery worker) and checks
+that every figure is reported; the targets are judged only at full size.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from trackmycrime.testing import require_redis, skip_or_fail
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _bench_urls() -> tuple[str, str]:
+    database_url = os.environ.get("DATABASE_URL", "")
+    if not database_url.startswith("postgres"):
+        skip_or_fail("the benchmark needs PostgreSQL: set DATABASE_URL")
+    redis_url = require_redis()
+    if shutil.which("wrk") is None:
+        skip_or_fail("the benchmark needs wrk (apt-get install wrk)")
+    base, name = database_url.rsplit("/", 1)
+    return f"{base}/{name}_bench_smoke", redis_url.rsplit("/", 1)[0] + "/8"
+
+
+def test_the_benchmark_reports_every_figure(tmp_path):
+    database_url, redis_url = _bench_urls()
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.run",
+            "--smoke",
+            "--database-url",
+            database_url,
+            "--redis-url",
+            redis_url,
+            "--output",
+            str(tmp_path),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    figures = json.loads((tmp_path / "smoke.json").read_text())
+    assert figures["machine"]["cores"] >= 1
+    assert {"python", "django", "postgresql", "redis", "wrk"} <= set(
+        figures["versions"]
+    )
+    for size in ("small", "large"):
+        scale = figures["scale"][size]
+        assert scale["case_page"]["p95_ms"] > 0
+        assert scale["sign_in_look_up"]["p95_ms"] > 0
+        assert set(scale["admin_case_list"]) == {
+            "default_page",
+            "search_by_reference",
+            "filter_by_stage",
+        }
+    assert figures["web"]["case_page"]["requests_per_second"] > 0
+    assert figures["web"]["health_check"]["requests_per_second"] > 0
+    assert figures["web"]["web_worker_peak_rss_mb"] > 0
+    pipeline = figures["pipeline"]
+    assert pipeline["messages"]["count"] == 20
+    assert pipeline["messages"]["duplicates"] == 0
+    assert pipeline["messages"]["lost"] == 0
+    assert pipeline["celery_worker_peak_rss_mb"] > 0
+    assert set(figures["targets"]) == {
+        "case_page_ratio",
+        "case_page_p95_growth",
+        "admin_list_p95_ms",
+        "pipeline_ratio",
+    }
+    assert "Targets:" in result.stdout

@@ -1,0 +1,30 @@
+from django.utils.translation import gettext_lazy as _
+from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+
+class StaffLoginForm(OTPAdminAuthenticationForm):
+    """Password plus one code on a single page.
+
+    django-otp asks for the device to be chosen; a six-digit code comes from the
+    authenticator app and anything else is a backup code, so the choice is made from
+    the code itself and only that device records a failed attempt.
+    """
+
+    def _chosen_device(self, user):
+        device = super()._chosen_device(user)
+        if device is not None:
+            return device
+        token = (self.cleaned_data.get("otp_token") or "").strip()
+        model = TOTPDevice if token.isdigit() and len(token) == 6 else StaticDevice
+        return model.objects.filter(user=user, confirmed=True).first()
+
+
+class StaffAdminSite(OTPAdminSite):
+    """The back office: a password alone never gets in, a one-time code is required."""
+
+    login_form = StaffLoginForm
+    site_header = _("Track My Crime back office")
+    site_title = _("Track My Crime")
+    index_title = _("Cases and victims")

@@ -1,0 +1,42 @@
+"""Keep every member of staff inside their own force in the back office.
+
+Records of another force are not in the querysets at all, so they cannot be listed,
+searched, opened or changed, and a direct URL to one answers as if it did not exist.
+Every staff view of a record's page is written to the audit trail.
+"""
+
+from django.contrib import admin
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
+
+from audit.constants import AuditAction
+from audit.services import audit_record
+
+
+class ForceScopedAdmin(admin.ModelAdmin):
+    audit_object_type = ""
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        queryset = super().get_queryset(request)
+        force_id = request.user.force_id
+        if force_id is None:
+            return queryset.none()
+        return queryset.filter(force_id=force_id)
+
+    def audit_case_id(self, obj: Model) -> int | None:
+        return None
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        obj = getattr(response, "context_data", {}).get("original")
+        if request.method == "GET" and obj is not None:
+            audit_record(
+                actor=request.user,
+                action=AuditAction.VIEW,
+                object_type=self.audit_object_type,
+                object_id=obj.pk,
+                force_id=obj.force_id,
+                case_id=self.audit_case_id(obj),
+                ip_address=request.META.get("REMOTE_ADDR"),
+            )
+        return response

@@ -1,0 +1,26 @@
+"""The Celery application. Configuration lives in Django settings under CELERY_*."""
+
+import os
+
+from celery import Celery
+from celery.signals import task_postrun, task_prerun
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trackmycrime.settings")
+
+app = Celery("trackmycrime")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@task_prerun.connect
+@task_postrun.connect
+def close_old_connections(sender=None, **kwargs) -> None:
+    """Around each task in a worker, do what Django does around each request: drop
+    a database connection that failed or outlived DATABASE_CONN_MAX_AGE, and check
+    a kept one before use. Keeping it saves a new PostgreSQL connection per task
+    (see CELERY_DB_REUSE_MAX). A task run eagerly is inside someone's request."""
+    if getattr(getattr(sender, "request", None), "is_eager", False):
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()

@@ -1,0 +1,441 @@
+"""Django settings for Track My Crime.
+
+Every value comes from the environment through `trackmycrime.env`; `.env.example` lists
+them all. With DEBUG off the service refuses to start on an insecure default.
+"""
+
+import datetime
+from pathlib import Path
+
+import dj_database_url
+from csp import constants as csp_constants
+from django.core.exceptions import ImproperlyConfigured
+
+from trackmycrime.env import env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
+
+DEBUG = env_bool("DEBUG", False)
+
+_DEVELOPMENT_SECRET_KEY = "django-insecure-development-only-never-use-in-production"  # noqa: S105
+SECRET_KEY = env_str("SECRET_KEY", _DEVELOPMENT_SECRET_KEY if DEBUG else "")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+if not DEBUG:
+    if (
+        len(SECRET_KEY) < 50
+        or len(set(SECRET_KEY)) < 5
+        or SECRET_KEY.startswith("django-insecure")
+    ):
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set to a random value of at least 50 characters when "
+            "DEBUG is off (for local development, set DEBUG=true)."
+        )
+    if not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS:
+        raise ImproperlyConfigured(
+            "ALLOWED_HOSTS must list this service's host names when DEBUG is off; "
+            "'*' is not allowed."
+        )
+
+INSTALLED_APPS = [
+    "trackmycrime.apps.StaffAdminConfig",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "phonenumber_field",
+    "accounts",
+    "audit",
+    "cases",
+    "victims",
+    "notifications",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "trackmycrime.urls"
+WSGI_APPLICATION = "trackmycrime.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
+                "victims.context_processors.portal",
+            ],
+        },
+    },
+]
+
+# Database: PostgreSQL when DATABASE_URL is set, otherwise an embedded SQLite file.
+_DATABASE_URL = env_str("DATABASE_URL")
+if _DATABASE_URL:
+    DATABASES = {
+        "default": dj_database_url.parse(
+            _DATABASE_URL,
+            conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
+            conn_health_checks=True,
+        )
+    }
+else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": VAR_DIR / "trackmycrime.sqlite3",
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Redis is the Celery broker and the cache when REDIS_URL is set; otherwise tasks run
+# in-process after commit and the cache is local memory.
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "tmc",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Rendered page fragments, per process: they are cheap to make again, and a key that
+# changes with the case makes a shared store unnecessary.
+CACHES["fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "fragments",
+    "OPTIONS": {"MAX_ENTRIES": 5000},
+}
+
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery's Django fix-up otherwise opens a new database connection for every task;
+# trackmycrime/celery.py gives tasks a web request's connection handling instead
+# (DATABASE_CONN_MAX_AGE, health checks). The fix-up still drops it every so often.
+CELERY_DB_REUSE_MAX = 1000
+# Longer than any retry delay, or Redis redelivers a message that is only waiting.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 7200, minimum=60)
+}
+CELERY_TIMEZONE = "Europe/London"
+
+# Messages to victims: one provider per channel (file, console, smtp, notify).
+NOTIFICATIONS_EMAIL_PROVIDER = env_str("NOTIFICATIONS_EMAIL_PROVIDER", "file")
+NOTIFICATIONS_SMS_PROVIDER = env_str("NOTIFICATIONS_SMS_PROVIDER", "file")
+for _name, _value, _allowed in (
+    (
+        "NOTIFICATIONS_EMAIL_PROVIDER",
+        NOTIFICATIONS_EMAIL_PROVIDER,
+        "file console smtp notify",
+    ),
+    ("NOTIFICATIONS_SMS_PROVIDER", NOTIFICATIONS_SMS_PROVIDER, "file console notify"),
+):
+    if _value not in _allowed.split():
+        raise ImproperlyConfigured(
+            f"{_name} must be one of {_allowed}, not {_value!r}."
+        )
+NOTIFICATIONS_OUTBOX_DIR = Path(
+    env_str("NOTIFICATIONS_OUTBOX_DIR", str(VAR_DIR / "outbox"))
+)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str(
+    "DEFAULT_FROM_EMAIL", "Track My Crime <no-reply@localhost>"
+)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20, minimum=1)
+
+# Where victims sign in: the only link a message carries by default. Without it, the
+# first allowed host over HTTPS (or the local server in development).
+PORTAL_BASE_URL = env_str(
+    "PORTAL_BASE_URL",
+    "http://127.0.0.1:8000"
+    if DEBUG
+    else f"https://{ALLOWED_HOSTS[0] if ALLOWED_HOSTS else 'localhost'}",
+).rstrip("/")
+
+# The notification outbox (notifications/): retries, quiet hours and the sweep.
+# A transient failure is retried with exponential back-off and jitter until
+# NOTIFICATIONS_RETRY_PERIOD_SECONDS after the first attempt (GOV.UK Notify itself
+# retries for about 4 hours), then the message is a technical failure for staff.
+NOTIFICATIONS_RETRY_PERIOD_SECONDS = env_int(
+    "NOTIFICATIONS_RETRY_PERIOD_SECONDS", 4 * 60 * 60, minimum=0
+)
+NOTIFICATIONS_RETRY_BASE_SECONDS = env_int(
+    "NOTIFICATIONS_RETRY_BASE_SECONDS", 30, minimum=1
+)
+NOTIFICATIONS_RETRY_MAX_DELAY_SECONDS = env_int(
+    "NOTIFICATIONS_RETRY_MAX_DELAY_SECONDS", 30 * 60, minimum=1
+)
+_VISIBILITY_TIMEOUT = CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+if NOTIFICATIONS_RETRY_MAX_DELAY_SECONDS >= _VISIBILITY_TIMEOUT:
+    raise ImproperlyConfigured(
+        "NOTIFICATIONS_RETRY_MAX_DELAY_SECONDS must be shorter than "
+        "CELERY_VISIBILITY_TIMEOUT, or Redis redelivers waiting retries."
+    )
+# Non-urgent text messages are held from START to END (Europe/London) and sent when
+# the quiet hours end; empty to send at any hour. Sign-in codes are never held.
+_QUIET_HOURS = env_str("NOTIFICATIONS_QUIET_HOURS", "21:00-08:00").strip()
+try:
+    NOTIFICATIONS_QUIET_HOURS = (
+        tuple(datetime.time.fromisoformat(part) for part in _QUIET_HOURS.split("-"))
+        if _QUIET_HOURS
+        else None
+    )
+except ValueError:
+    NOTIFICATIONS_QUIET_HOURS = ()
+if NOTIFICATIONS_QUIET_HOURS is not None and len(NOTIFICATIONS_QUIET_HOURS) != 2:
+    raise ImproperlyConfigured(
+        f"NOTIFICATIONS_QUIET_HOURS must be like 21:00-08:00, not {_QUIET_HOURS!r}."
+    )
+# The sweep (Celery beat) re-queues messages whose task was lost (the broker was down
+# at commit, or lost it) and messages stuck mid-send past the sending time-out.
+NOTIFICATIONS_SWEEP_SECONDS = env_int("NOTIFICATIONS_SWEEP_SECONDS", 60, minimum=1)
+NOTIFICATIONS_REQUEUE_AFTER_SECONDS = env_int(
+    "NOTIFICATIONS_REQUEUE_AFTER_SECONDS", 120, minimum=1
+)
+NOTIFICATIONS_SENDING_TIMEOUT_SECONDS = env_int(
+    "NOTIFICATIONS_SENDING_TIMEOUT_SECONDS", 10 * 60, minimum=1
+)
+NOTIFICATIONS_SWEEP_BATCH = env_int("NOTIFICATIONS_SWEEP_BATCH", 1000, minimum=1)
+CELERY_BEAT_SCHEDULE = {
+    "notifications-sweep": {
+        "task": "notifications.sweep",
+        # No expiry: behind a long queue a sweep runs late rather than never, and
+        # sweeps that pile up are cheap and safe to run back to back.
+        "schedule": float(NOTIFICATIONS_SWEEP_SECONDS),
+    }
+}
+
+# GOV.UK Notify (the "notify" provider). Template ids come from the Notify service;
+# the *_MESSAGE templates are "((subject))" / "((body))" for any other text.
+NOTIFY_API_KEY = env_str("NOTIFY_API_KEY")
+NOTIFY_BASE_URL = env_str("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk")
+NOTIFY_TIMEOUT_SECONDS = env_int("NOTIFY_TIMEOUT_SECONDS", 20, minimum=1)
+NOTIFY_CALLBACK_TOKEN = env_str("NOTIFY_CALLBACK_TOKEN")
+NOTIFY_TEMPLATES = {
+    "email:update": env_str("NOTIFY_TEMPLATE_EMAIL_UPDATE"),
+    "email:update_detail": env_str("NOTIFY_TEMPLATE_EMAIL_UPDATE_DETAIL"),
+    "email:message": env_str("NOTIFY_TEMPLATE_EMAIL_MESSAGE"),
+    "sms:update": env_str("NOTIFY_TEMPLATE_SMS_UPDATE"),
+    "sms:update_detail": env_str("NOTIFY_TEMPLATE_SMS_UPDATE_DETAIL"),
+    "sms:message": env_str("NOTIFY_TEMPLATE_SMS_MESSAGE"),
+}
+for _channel, _provider in (
+    ("email", NOTIFICATIONS_EMAIL_PROVIDER),
+    ("sms", NOTIFICATIONS_SMS_PROVIDER),
+):
+    if _provider == "notify" and not (
+        NOTIFY_API_KEY and NOTIFY_TEMPLATES[f"{_channel}:message"]
+    ):
+        raise ImproperlyConfigured(
+            f"The notify provider for {_channel} needs NOTIFY_API_KEY and "
+            f"NOTIFY_TEMPLATE_{_channel.upper()}_MESSAGE."
+        )
+
+AUTH_USER_MODEL = "accounts.User"
+_VALIDATORS = "django.contrib.auth.password_validation"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": f"{_VALIDATORS}.UserAttributeSimilarityValidator"},
+    {
+        "NAME": f"{_VALIDATORS}.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": f"{_VALIDATORS}.CommonPasswordValidator"},
+    {"NAME": f"{_VALIDATORS}.NumericPasswordValidator"},
+]
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Track My Crime")
+
+LANGUAGE_CODE = "en-gb"
+LANGUAGES = [("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Europe/London"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+
+# Staff sessions last a working shift; the victim portal sets its own, shorter limits.
+SESSION_COOKIE_AGE = env_int("STAFF_SESSION_SECONDS", 8 * 60 * 60, minimum=300)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+if not DEBUG:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+    if env_bool("TRUST_X_FORWARDED_PROTO", False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Structured (JSON) logs in production, readable lines in development.
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
+LOG_FORMAT = env_str("LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}.")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level"},
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Request lines carry URLs and addresses; gunicorn's access log is enough.
+        "django.server": {"level": "WARNING"},
+        # SQL would carry what people typed (a crime reference, an email address).
+        "django.db.backends": {"level": "INFO"},
+    },
+}
+if CELERY_TASK_ALWAYS_EAGER:
+    # Tasks run inside the web process: a line per task would bury what matters.
+    LOGGING["loggers"]["celery.app.trace"] = {"level": "WARNING"}
+    LOGGING["loggers"]["kombu.connection"] = {"level": "ERROR"}
+
+# Content Security Policy (django-csp): only this site's own files; no inline code but
+# GOV.UK Frontend's two script tags, which carry a per-response nonce; never framed.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp_constants.SELF],
+        "script-src": [csp_constants.SELF, csp_constants.NONCE],
+        "style-src": [csp_constants.SELF],
+        "img-src": [csp_constants.SELF],
+        "font-src": [csp_constants.SELF],
+        "connect-src": [csp_constants.SELF],
+        "object-src": [csp_constants.NONE],
+        "base-uri": [csp_constants.NONE],
+        "form-action": [csp_constants.SELF],
+        "frame-ancestors": [csp_constants.NONE],
+    }
+}
+
+# The victim portal: where "Exit this page" goes, how long a victim stays signed in,
+# and how many proxies in front of the service add to X-Forwarded-For.
+EXIT_THIS_PAGE_URL = env_str("EXIT_THIS_PAGE_URL", "https://www.bbc.co.uk/weather")
+VICTIM_SESSION_IDLE_SECONDS = env_int(
+    "VICTIM_SESSION_IDLE_SECONDS", 15 * 60, minimum=60
+)
+VICTIM_SESSION_MAX_SECONDS = env_int(
+    "VICTIM_SESSION_MAX_SECONDS", 12 * 60 * 60, minimum=300
+)
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+CELERY_BEAT_SCHEDULE["victims-delete-old-sign-in-attempts"] = {
+    "task": "victims.tasks.sign_in_attempts_delete_old",
+    "schedule": 60 * 60,
+}
+
+# The REST API for forces' records systems, under /api/v1/ (see api/ and README.md).
+INSTALLED_APPS += [
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
+]
+# Ahead of SecurityMiddleware: plain HTTP to /api/ is refused before it is redirected.
+MIDDLEWARE.insert(0, "api.middleware.ApiRequiresHttpsMiddleware")
+API_REQUESTS_PER_MINUTE = env_int("API_REQUESTS_PER_MINUTE", 600, minimum=1)
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 256 * 1024, minimum=1024)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.ApiClientAuthentication"
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.IsApiClient"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ApiClientRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.LimitedJSONParser"],
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Track My Crime API",
+    "DESCRIPTION": (
+        "For a police force's records system: push cases, victims, stage changes "
+        "and updates, so that victims are told exactly as when staff type them in "
+        "the back office, and read back what victims were told.\n\n"
+        "Authenticate with `Authorization: Bearer <token>`; a client sees only its "
+        "own force's cases. Only HTTPS is answered. Request bodies are JSON and "
+        "fields the API does not know are refused. A POST may carry an "
+        "`Idempotency-Key`: sent again with the same body within 24 hours, it "
+        "returns the first response and changes nothing."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "SERVE_AUTHENTICATION": [],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.forbid_unknown_request_fields",
+    ],
+}

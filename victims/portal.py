@@ -1,0 +1,108 @@
+"""A victim's signed-in session: bound to one victim and one case, ended server-side
+after 15 minutes without activity or 12 hours in all, never cached by the browser."""
+
+import time
+from collections.abc import Callable
+from functools import wraps
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.cache import never_cache
+
+from trackmycrime.client_ip import client_ip
+from victims.constants import SignOutReason
+from victims.selectors import portal_case_link
+from victims.services import victim_session_end
+
+PORTAL_SESSION_KEY = "victim_portal"
+ATTEMPT_SESSION_KEY = "victim_sign_in_attempt"
+RESENT_SESSION_KEY = "victim_sign_in_resent"
+# Activity is recorded at most this often: writing the session on every page would
+# cost a database write each time, for an idle limit counted in minutes.
+SESSION_TOUCH_SECONDS = 60
+
+
+def portal_sign_in(request: HttpRequest, *, victim_id: int, case_id: int) -> None:
+    """Start a signed-in session under a new key (no fixation), for this victim and
+    this case only."""
+    request.session.cycle_key()
+    for key in (ATTEMPT_SESSION_KEY, RESENT_SESSION_KEY):
+        request.session.pop(key, None)
+    request.session.update(portal_session_data(victim_id=victim_id, case_id=case_id))
+    request.session.set_expiry(_stored_for())
+
+
+def portal_session_data(*, victim_id: int, case_id: int) -> dict:
+    """Return what a signed-in victim's session holds: who, which case, and when."""
+    now = time.time()
+    return {
+        PORTAL_SESSION_KEY: {
+            "victim_id": victim_id,
+            "case_id": case_id,
+            "signed_in_at": now,
+            "last_seen": now,
+        }
+    }
+
+
+def _stored_for() -> int:
+    """How long the cookie and the stored session last: twice the idle limit, so that a
+    victim who comes back a little late is told they were signed out (and that is
+    audited). The idle limit itself is enforced here, on the server, on every page."""
+    return 2 * settings.VICTIM_SESSION_IDLE_SECONDS
+
+
+def portal_sign_out(request: HttpRequest, *, reason: SignOutReason) -> bool:
+    """End the session server-side; return False if nobody was signed in."""
+    data = request.session.get(PORTAL_SESSION_KEY)
+    request.session.flush()
+    if not data:
+        return False
+    victim_session_end(
+        victim_id=data["victim_id"],
+        case_id=data["case_id"],
+        reason=reason,
+        ip_address=client_ip(request),
+    )
+    return True
+
+
+def _ended_reason(data: dict, now: float) -> SignOutReason | None:
+    if now - data["signed_in_at"] > settings.VICTIM_SESSION_MAX_SECONDS:
+        return SignOutReason.EXPIRED
+    if now - data["last_seen"] > settings.VICTIM_SESSION_IDLE_SECONDS:
+        return SignOutReason.IDLE
+    return None
+
+
+def victim_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Let only a signed-in victim in, and only to their own case.
+
+    Sets `request.portal` to the victim's link to the case (with the victim, case,
+    force and officer loaded). A session past its limits, or whose victim has lost
+    portal access or left the case, ends here.
+    """
+
+    @wraps(view)
+    @never_cache
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        data = request.session.get(PORTAL_SESSION_KEY)
+        if not data:
+            return redirect("victims:sign_in")
+        now = time.time()
+        reason = _ended_reason(data, now)
+        if reason is not None:
+            portal_sign_out(request, reason=reason)
+            return redirect("victims:session_ended")
+        link = portal_case_link(victim_id=data["victim_id"], case_id=data["case_id"])
+        if link is None:
+            portal_sign_out(request, reason=SignOutReason.ACCESS_ENDED)
+            return redirect("victims:sign_in")
+        if now - data["last_seen"] >= SESSION_TOUCH_SECONDS:
+            request.session[PORTAL_SESSION_KEY] = {**data, "last_seen": now}
+            request.session.set_expiry(_stored_for())
+        request.portal = link
+        return view(request, *args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,250 @@
+"""The victim portal: the start page, sign-in with a crime reference and a one-time
+code, and the signed-in victim's pages about their one case.
+
+No crime reference, contact detail or code ever appears in a URL: every form posts,
+and the attempt and the signed-in case live in the server-side session.
+"""
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils.functional import SimpleLazyObject
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import (
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
+
+from cases.constants import STAGE_EXPLANATIONS, Stage
+from trackmycrime.client_ip import client_ip
+from victims.constants import (
+    CODE_ERRORS,
+    NATIONAL_SUPPORT_SERVICES,
+    RATE_LIMITED_ERROR,
+    VICTIMS_CODE_RIGHTS,
+    SignInOutcome,
+    SignOutReason,
+)
+from victims.forms import CodeForm, SignInForm
+from victims.portal import (
+    ATTEMPT_SESSION_KEY,
+    PORTAL_SESSION_KEY,
+    RESENT_SESSION_KEY,
+    portal_sign_in,
+    portal_sign_out,
+    victim_required,
+)
+from victims.selectors import force_support_services, victim_timeline
+from victims.services import (
+    sign_in_attempt_start,
+    sign_in_code_check,
+    sign_in_code_resend,
+    victim_page_view_record,
+)
+
+
+def _redirect(name: str) -> HttpResponse:
+    """Redirect after a POST with 303, so that Back and reload never post again."""
+    response = redirect(name)
+    response.status_code = 303
+    return response
+
+
+@require_safe
+@never_cache
+def start(request: HttpRequest) -> HttpResponse:
+    return render(request, "victims/start.html")
+
+
+@require_safe
+@never_cache
+def safety(request: HttpRequest) -> HttpResponse:
+    return render(request, "victims/safety.html")
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def sign_in(request: HttpRequest) -> HttpResponse:
+    if PORTAL_SESSION_KEY in request.session:
+        return redirect("victims:case")
+    form = SignInForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        started = sign_in_attempt_start(
+            crime_reference=form.cleaned_data["crime_reference"],
+            contact=form.cleaned_data["contact"],
+            ip_address=client_ip(request),
+        )
+        if started.attempt is not None:
+            request.session[ATTEMPT_SESSION_KEY] = started.attempt.pk
+            request.session.pop(RESENT_SESSION_KEY, None)
+            return _redirect("victims:sign_in_code")
+        form.add_error(None, RATE_LIMITED_ERROR)
+        status = 429
+    return render(request, "victims/sign_in.html", {"form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def sign_in_code(request: HttpRequest) -> HttpResponse:
+    attempt_id = request.session.get(ATTEMPT_SESSION_KEY)
+    if attempt_id is None:
+        return redirect("victims:sign_in")
+    form = CodeForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        check = sign_in_code_check(
+            attempt_id=attempt_id,
+            code=form.cleaned_data["code"],
+            ip_address=client_ip(request),
+        )
+        if check.outcome == SignInOutcome.SIGNED_IN:
+            portal_sign_in(request, victim_id=check.victim_id, case_id=check.case_id)
+            return _redirect("victims:case")
+        if check.outcome in (SignInOutcome.TOO_MANY_WRONG, SignInOutcome.ENDED):
+            return _code_ended(request, check.outcome)
+        form = _code_form_with_error(CODE_ERRORS[check.outcome])
+        if check.outcome == SignInOutcome.RATE_LIMITED:
+            status = 429
+    resent = request.method == "GET" and request.session.pop(RESENT_SESSION_KEY, False)
+    return render(
+        request,
+        "victims/sign_in_code.html",
+        {"form": form, "resent": resent},
+        status=status,
+    )
+
+
+@require_POST
+@never_cache
+def sign_in_new_code(request: HttpRequest) -> HttpResponse:
+    attempt_id = request.session.get(ATTEMPT_SESSION_KEY)
+    if attempt_id is None:
+        return _redirect("victims:sign_in")
+    outcome = sign_in_code_resend(attempt_id=attempt_id, ip_address=client_ip(request))
+    if outcome == SignInOutcome.RESENT:
+        request.session[RESENT_SESSION_KEY] = True
+        return _redirect("victims:sign_in_code")
+    if outcome == SignInOutcome.RATE_LIMITED:
+        form = _code_form_with_error(CODE_ERRORS[outcome])
+        return render(
+            request,
+            "victims/sign_in_code.html",
+            {"form": form, "resent": False},
+            status=429,
+        )
+    return _code_ended(request, outcome)
+
+
+def _code_form_with_error(message: str) -> CodeForm:
+    """An empty code form showing `message` (a wrong code is never shown back)."""
+    form = CodeForm(data={})
+    form.is_valid()
+    form.errors["code"] = form.error_class([message])
+    return form
+
+
+def _code_ended(request: HttpRequest, outcome: SignInOutcome) -> HttpResponse:
+    request.session.pop(ATTEMPT_SESSION_KEY, None)
+    return render(
+        request,
+        "victims/sign_in_code_ended.html",
+        {"too_many_codes": outcome == SignInOutcome.RESEND_LIMIT},
+    )
+
+
+@require_POST
+@never_cache
+def sign_out(request: HttpRequest) -> HttpResponse:
+    portal_sign_out(request, reason=SignOutReason.SIGNED_OUT)
+    return _redirect("victims:signed_out")
+
+
+@require_safe
+@never_cache
+def exit_this_page(request: HttpRequest) -> HttpResponse:
+    """Leave quickly: end any session here, then go to an everyday website. A link,
+    not a form, so that it works in one tap and without JavaScript."""
+    portal_sign_out(request, reason=SignOutReason.EXITED)
+    return HttpResponseRedirect(settings.EXIT_THIS_PAGE_URL)
+
+
+@require_safe
+@never_cache
+def signed_out(request: HttpRequest) -> HttpResponse:
+    return render(request, "victims/signed_out.html")
+
+
+@require_safe
+@never_cache
+def session_ended(request: HttpRequest) -> HttpResponse:
+    return render(request, "victims/session_ended.html")
+
+
+@require_safe
+@victim_required
+def case_detail(request: HttpRequest) -> HttpResponse:
+    link = request.portal
+    case = link.case
+    meaning, what_next = STAGE_EXPLANATIONS[case.stage]
+    context = {
+        "case": case,
+        "force": case.force,
+        "officer": case.officer_in_charge,
+        "stage_label": Stage(case.stage).label,
+        "stage_meaning": meaning,
+        "stage_next": what_next,
+        "link_id": link.pk,
+        # Read only when the cached page has to be made again.
+        "timeline": SimpleLazyObject(lambda: victim_timeline(case_id=case.pk)),
+    }
+    victim_page_view_record(
+        victim=link.victim,
+        case=case,
+        subject=case,
+        page="case",
+        ip_address=client_ip(request),
+    )
+    return render(request, "victims/case.html", context)
+
+
+@require_safe
+@victim_required
+def support(request: HttpRequest) -> HttpResponse:
+    link = request.portal
+    force = link.case.force
+    # The page shows whether the victim has enhanced rights: their details.
+    victim_page_view_record(
+        victim=link.victim,
+        case=link.case,
+        subject=link.victim,
+        page="support",
+        ip_address=client_ip(request),
+    )
+    context = {
+        "force": force,
+        "support_services": force_support_services(force_id=force.pk),
+        "national_services": NATIONAL_SUPPORT_SERVICES,
+        "rights": VICTIMS_CODE_RIGHTS,
+        "enhanced_rights": link.victim.enhanced_rights,
+    }
+    return render(request, "victims/support.html", context)
+
+
+@require_safe
+@victim_required
+def contact_preferences(request: HttpRequest) -> HttpResponse:
+    link = request.portal
+    victim_page_view_record(
+        victim=link.victim,
+        case=link.case,
+        subject=link.victim,
+        page="contact_preferences",
+        ip_address=client_ip(request),
+    )
+    return render(
+        request,
+        "victims/contact_preferences.html",
+        {"victim": link.victim, "force": link.case.force},
+    )
