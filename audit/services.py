@@ -52,11 +52,12 @@ def audit_record_many(
     actor: Actor | None,
     action: AuditAction,
     object_type: str,
-    objects: Iterable[tuple[Any, int | None, int | None]],
+    objects: Iterable[tuple[Any, int | None, int | None, dict | None]],
     ip_address: str | None = None,
 ) -> None:
-    """Append one line per (object_id, force_id, case_id), in one query: e.g. each
-    case in a page of a list that was read."""
+    """Append one line per (object_id, force_id, case_id, detail), in one query:
+    e.g. each case in a page of a list that was read, or each message a worker
+    sent."""
     if actor is None:
         kind, actor_id, label = ActorKind.SYSTEM, "", "system"
     else:
@@ -71,7 +72,8 @@ def audit_record_many(
             object_id=str(object_id),
             force_id=force_id,
             case_id=case_id,
+            detail=detail or {},
             ip_address=ip_address,
         )
-        for object_id, force_id, case_id in objects
+        for object_id, force_id, case_id, detail in objects
     )

@@ -185,7 +185,7 @@ class CaseCollectionView(ApiView):
             actor=request.user,
             action=AuditAction.VIEW,
             object_type="case",
-            objects=[(case.pk, case.force_id, case.pk) for case in page],
+            objects=[(case.pk, case.force_id, case.pk, None) for case in page],
             ip_address=request.META.get("REMOTE_ADDR"),
         )
         return paginator.get_paginated_response(

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+import requests
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMessage
@@ -164,6 +165,18 @@ class NotifyProvider:
         self.client = NotificationsAPIClient(
             api_key, base_url=base_url, timeout=timeout
         )
+        # requests reads proxy and CA settings from the environment on every
+        # request; they do not change while a worker runs, so read them once (still
+        # honouring HTTPS_PROXY, NO_PROXY and REQUESTS_CA_BUNDLE) and save that time
+        # on each message.
+        session = self.client.request_session
+        session.proxies.update(requests.utils.get_environ_proxies(base_url))
+        session.verify = (
+            os.environ.get("REQUESTS_CA_BUNDLE")
+            or os.environ.get("CURL_CA_BUNDLE")
+            or True
+        )
+        session.trust_env = False
         self.templates = templates
 
     def _template(self, message: OutgoingMessage) -> tuple[str, dict[str, str]]:

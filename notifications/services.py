@@ -3,8 +3,9 @@
 1. `notifications_create_for_entry` runs inside the transaction that changes a case
    and writes one row per victim per safe channel; after commit it hands the rows to
    Celery. A rolled-back change leaves no row and sends nothing.
-2. `notification_send` (the Celery task) claims a PENDING row, calls the provider
-   outside any transaction, then records the result and the disclosure together.
+2. `notification_send` (the Celery task) claims a PENDING row, with other due rows
+   up to NOTIFICATIONS_SEND_BATCH, calls the provider for each outside any
+   transaction, then records the results and the disclosures in one commit.
 3. `notifications_sweep` (Celery beat) hands over rows whose task was lost, or that
    wait for the end of quiet hours or a retry, and recovers rows stuck mid-send.
 
@@ -24,13 +25,15 @@ from functools import partial
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from audit.constants import AuditAction
-from audit.services import Actor, audit_record
+from audit.services import Actor, audit_record, audit_record_many
 from cases.models import TimelineEntry
 from notifications.constants import FAILED_STATUSES, Channel, NotificationStatus
 from notifications.content import mask_recipient, message_for
@@ -205,48 +208,113 @@ class _Claim:
     provider: Provider
 
 
-def _claim(notification_id: int) -> _Claim | str:
-    """Move the row from PENDING to SENDING if it is due and still allowed, or
-    return why not. The row lock is held for this short transaction only."""
+@dataclass(frozen=True)
+class _Sent:
+    notification: Notification
+    provider: Provider
+    provider_id: str
+    to: str
+
+
+def _locked_pending():
+    return Notification.objects.select_for_update(
+        skip_locked=True, of=("self",)
+    ).select_related("case", "entry", "victim")
+
+
+def _claim(notification_id: int) -> tuple[list[_Claim], str]:
+    """Move the row, and up to NOTIFICATIONS_SEND_BATCH - 1 other due rows, from
+    PENDING to SENDING where each is still allowed; return the claims and what became
+    of the row asked for ("claimed" or why not). Row locks are held for this short
+    transaction only, and rows another worker has locked are skipped.
+
+    Claiming due rows beyond its own lets one task send several messages for one
+    commit each side of the sending; the tasks of those rows then find them taken.
+    """
     now = timezone.now()
     with transaction.atomic():
-        notification = (
-            Notification.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("case", "entry", "victim")
-            .filter(pk=notification_id, status=NotificationStatus.PENDING)
-            .first()
+        rows = list(
+            _locked_pending().filter(
+                pk=notification_id, status=NotificationStatus.PENDING
+            )
         )
-        if notification is None:
-            return "not pending"
-        if notification.next_attempt_at > now:
-            return "not due"
-        victim = notification.victim
-        if not _channel_allowed(victim, notification.channel):
-            return _cancel(notification, _("The victim no longer allows this channel."))
-        if not CaseVictim.objects.filter(
-            case_id=notification.case_id, victim_id=victim.pk
-        ).exists():
-            return _cancel(notification, _("The victim is no longer on the case."))
-        if notification.channel == Channel.SMS and (held := quiet_hours_end(now)):
-            notification.next_attempt_at = held
-            notification.save(update_fields=["next_attempt_at"])
-            return "held for quiet hours"
-        provider = provider_for(notification.channel)
-        if paused := _paused_until(provider.name):
-            wait = (paused - now).total_seconds()
-            wait += random.uniform(0, max(1.0, wait))  # noqa: S311
-            notification.next_attempt_at = now + datetime.timedelta(seconds=wait)
-            notification.save(update_fields=["next_attempt_at"])
-            transaction.on_commit(partial(_hint_later, notification.pk, wait))
-            return "provider paused"
-        notification.status = NotificationStatus.SENDING
-        notification.claimed_at = now
-        notification.attempts += 1
-        notification.first_attempted_at = notification.first_attempted_at or now
-        notification.save(
-            update_fields=["status", "claimed_at", "attempts", "first_attempted_at"]
+        if not rows:
+            return [], "not pending"
+        if rows[0].next_attempt_at > now:
+            return [], "not due"
+        if settings.NOTIFICATIONS_SEND_BATCH > 1:
+            rows += (
+                _locked_pending()
+                .filter(status=NotificationStatus.PENDING, next_attempt_at__lte=now)
+                .exclude(pk=notification_id)
+                .order_by("next_attempt_at", "pk")[
+                    : settings.NOTIFICATIONS_SEND_BATCH - 1
+                ]
+            )
+        on_case = set(
+            CaseVictim.objects.filter(
+                case_id__in={row.case_id for row in rows},
+                victim_id__in={row.victim_id for row in rows},
+            ).values_list("case_id", "victim_id")
         )
+        claims, outcome = [], "claimed"
+        pauses: dict[str, datetime.datetime | None] = {}
+        for row in rows:
+            claim = _claim_row(row, now, on_case=on_case, pauses=pauses)
+            if isinstance(claim, _Claim):
+                claims.append(claim)
+            elif row.pk == notification_id:
+                outcome = claim
+        Notification.objects.filter(
+            pk__in=[claim.notification.pk for claim in claims]
+        ).update(
+            status=NotificationStatus.SENDING,
+            claimed_at=now,
+            attempts=F("attempts") + 1,
+            first_attempted_at=Coalesce("first_attempted_at", Value(now)),
+        )
+    for claim in claims:
+        row = claim.notification
+        row.status, row.claimed_at = NotificationStatus.SENDING, now
+        row.attempts += 1
+        row.first_attempted_at = row.first_attempted_at or now
+    return claims, outcome
+
+
+def _claim_row(
+    notification: Notification,
+    now: datetime.datetime,
+    *,
+    on_case: set,
+    pauses: dict[str, datetime.datetime | None],
+) -> _Claim | str:
+    """Decide, inside the claiming transaction, whether this locked row may be sent
+    now; if not, cancel it or put it off and say why. `pauses` holds each provider's
+    pause as first read in this claim."""
+    victim = notification.victim
+    if not _channel_allowed(victim, notification.channel):
+        return _cancel(notification, _("The victim no longer allows this channel."))
+    if (notification.case_id, victim.pk) not in on_case:
+        return _cancel(notification, _("The victim is no longer on the case."))
+    if notification.channel == Channel.SMS and (held := quiet_hours_end(now)):
+        notification.next_attempt_at = held
+        notification.save(update_fields=["next_attempt_at"])
+        return "held for quiet hours"
+    provider = provider_for(notification.channel)
+    if provider.name not in pauses:
+        pauses[provider.name] = _paused_until(provider.name)
+    if paused := pauses[provider.name]:
+        _put_off(notification, (paused - now).total_seconds(), now)
+        return "provider paused"
     return _Claim(notification=notification, provider=provider)
+
+
+def _put_off(notification: Notification, wait: float, now: datetime.datetime) -> None:
+    """Give a PENDING row a later, jittered attempt time, and a task for it then."""
+    wait += random.uniform(0, max(1.0, wait))  # noqa: S311
+    notification.next_attempt_at = now + datetime.timedelta(seconds=wait)
+    notification.save(update_fields=["next_attempt_at"])
+    transaction.on_commit(partial(_hint_later, notification.pk, wait))
 
 
 def _cancel(notification: Notification, reason: str) -> str:
@@ -258,14 +326,42 @@ def _cancel(notification: Notification, reason: str) -> str:
 
 
 def notification_send(*, notification_id: int) -> str:
-    """Send one outbox row if it is still pending; return what happened.
+    """Send the row if it is still pending, with the other due rows claimed with it;
+    return what happened to the row asked for.
 
     Not one transaction: the provider is called between two short ones, so that no
     row lock or connection is held while a provider takes its time.
     """
-    claim = _claim(notification_id)
-    if isinstance(claim, str):
-        return claim
+    # Most tasks in a busy queue find their row already sent in another's batch:
+    # one cheap read says so without taking locks.
+    if not Notification.objects.filter(
+        pk=notification_id, status=NotificationStatus.PENDING
+    ).exists():
+        return "not pending"
+    claims, outcome = _claim(notification_id)
+    sent: list[_Sent] = []
+    try:
+        for index, claim in enumerate(claims):
+            result = _send_claimed(claim)
+            if isinstance(result, _Sent):
+                sent.append(result)
+                result = "sent"
+            elif result == "retrying":
+                # The provider is struggling: the rest of the batch waits as well,
+                # rather than each making it struggle more.
+                _release(claims[index + 1 :], claim.provider)
+            if claim.notification.pk == notification_id:
+                outcome = result
+            if result == "retrying":
+                break
+    finally:
+        if sent:
+            _record_sent(sent)
+    return outcome
+
+
+def _send_claimed(claim: _Claim) -> _Sent | str:
+    """Hand one claimed row to its provider; record a failure at once."""
     notification, provider = claim.notification, claim.provider
     try:
         message = message_for(notification)
@@ -287,8 +383,30 @@ def notification_send(*, notification_id: int) -> str:
             provider,
             TransientProviderError(f"Unexpected error: {type(error).__name__}"),
         )
-    _record_sent(notification, provider, str(provider_id), message.to)
-    return "sent"
+    return _Sent(
+        notification=notification,
+        provider=provider,
+        provider_id=str(provider_id),
+        to=message.to,
+    )
+
+
+def _release(claims: list[_Claim], provider: Provider) -> None:
+    """Hand back claimed rows that were not tried, unchanged but for a later attempt
+    time: after the provider's pause if it asked for one, else the first back-off."""
+    now = timezone.now()
+    paused = _paused_until(provider.name)
+    wait = (paused - now).total_seconds() if paused else retry_delay(1)
+    with transaction.atomic():
+        for claim in claims:
+            notification = claim.notification
+            released = (
+                _this_attempt(notification)
+                .filter(status=NotificationStatus.SENDING)
+                .update(status=NotificationStatus.PENDING, attempts=F("attempts") - 1)
+            )
+            if released:
+                _put_off(notification, wait, now)
 
 
 def _this_attempt(notification: Notification):
@@ -299,42 +417,66 @@ def _this_attempt(notification: Notification):
     )
 
 
+# The conditional update of `_this_attempt`, for many rows in one round trip.
+_RECORD_SENT_SQL = (
+    "UPDATE {table} SET status = %s, provider = %s, provider_id = %s, sent_at = %s, "
+    "last_error = '' WHERE id = %s AND attempts = %s AND status IN (%s, %s)"
+)
+
+
 @transaction.atomic
-def _record_sent(
-    notification: Notification, provider: Provider, provider_id: str, to: str
-) -> None:
+def _record_sent(sent: list[_Sent]) -> None:
+    """Record the messages that left, and each disclosure, in one commit."""
     now = timezone.now()
-    recorded = (
-        _this_attempt(notification)
-        .filter(status__in=[NotificationStatus.SENDING, NotificationStatus.PENDING])
-        .update(
-            status=NotificationStatus.SENT,
-            provider=provider.name,
-            provider_id=provider_id,
-            sent_at=now,
-            last_error="",
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            _RECORD_SENT_SQL.format(table=Notification._meta.db_table),
+            [
+                (
+                    NotificationStatus.SENT,
+                    item.provider.name,
+                    item.provider_id,
+                    now,
+                    item.notification.pk,
+                    item.notification.attempts,
+                    NotificationStatus.SENDING,
+                    NotificationStatus.PENDING,
+                )
+                for item in sent
+            ],
         )
-    )
-    if not recorded:
+        recorded = cursor.rowcount
+    if recorded < len(sent):
+        ours = {(item.notification.pk, item.provider_id) for item in sent}
+        kept = set(
+            Notification.objects.filter(
+                pk__in=[pk for pk, _id in ours], status=NotificationStatus.SENT
+            ).values_list("pk", "provider_id")
+        )
         logger.warning(
-            "Notification %s was sent after another attempt began: a duplicate.",
-            notification.pk,
+            "Notifications %s were sent after another attempt began: duplicates.",
+            sorted(pk for pk, _id in ours - kept),
         )
-    # The message left either way, so the disclosure is recorded either way.
-    audit_record(
+    # The messages left either way, so each disclosure is recorded either way.
+    audit_record_many(
         actor=None,
         action=AuditAction.DISCLOSE,
         object_type="notification",
-        object_id=notification.pk,
-        force_id=notification.force_id,
-        case_id=notification.case_id,
-        detail={
-            "channel": notification.channel,
-            "to": mask_recipient(notification.channel, to),
-            "victim_id": notification.victim_id,
-            "provider": provider.name,
-            "attempt": notification.attempts,
-        },
+        objects=(
+            (
+                item.notification.pk,
+                item.notification.force_id,
+                item.notification.case_id,
+                {
+                    "channel": item.notification.channel,
+                    "to": mask_recipient(item.notification.channel, item.to),
+                    "victim_id": item.notification.victim_id,
+                    "provider": item.provider.name,
+                    "attempt": item.notification.attempts,
+                },
+            )
+            for item in sent
+        ),
     )
 
 

@@ -190,16 +190,25 @@ def test_a_rate_limit_holds_every_message_to_that_provider(
     case_add_update(case=case, actor=officer, victim_text="We have CCTV.")
     first, second, third = Notification.objects.order_by("pk")
 
+    # The first task claims all three; the 429 puts the two not yet tried back.
     assert notification_send(notification_id=first.pk) == "retrying"
-    assert notification_send(notification_id=second.pk) == "provider paused"
-    assert _refresh(second).attempts == 0
-    assert _refresh(second).next_attempt_at >= MORNING + datetime.timedelta(seconds=60)
+    for held in (second, third):
+        held = _refresh(held)
+        assert held.status == NotificationStatus.PENDING
+        assert held.attempts == 0
+        assert held.next_attempt_at >= MORNING + datetime.timedelta(seconds=60)
+    assert notification_send(notification_id=second.pk) == "not due"
+    # A message written during the pause waits for it too.
+    case_add_update(case=case, actor=officer, victim_text="We have more CCTV.")
+    later = Notification.objects.order_by("pk").last()
+    assert notification_send(notification_id=later.pk) == "provider paused"
+    assert _refresh(later).attempts == 0
     assert scripted.sent == []
 
-    clock.move_to(MORNING + datetime.timedelta(seconds=181), tick=False)
-    for notification in (first, second, third):
-        assert notification_send(notification_id=notification.pk) == "sent"
-    assert len(scripted.sent) == 3
+    clock.move_to(MORNING + datetime.timedelta(seconds=400), tick=False)
+    assert notification_send(notification_id=first.pk) == "sent"
+    assert Notification.objects.filter(status=NotificationStatus.SENT).count() == 6
+    assert len(scripted.sent) == 6
 
 
 def test_a_worker_given_up_on_cannot_overwrite_the_attempt_after_it(

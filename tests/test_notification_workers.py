@@ -58,6 +58,9 @@ FAST = {
     "NOTIFICATIONS_SWEEP_SECONDS": 1,
     "NOTIFICATIONS_REQUEUE_AFTER_SECONDS": 3,
     "NOTIFICATIONS_SENDING_TIMEOUT_SECONDS": 10,
+    # A batch must finish inside the sending time-out: 4 messages of at most 2 s.
+    "NOTIFY_TIMEOUT_SECONDS": 2,
+    "NOTIFICATIONS_SEND_BATCH": 4,
 }
 FIGURES = Path(django_settings.VAR_DIR) / "notification-worker-figures.json"
 

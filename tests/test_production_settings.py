@@ -64,3 +64,15 @@ def test_the_deployment_check_is_clean_with_production_settings():
     )
     assert result.returncode == 0, result.stderr + result.stdout
     assert "no issues" in result.stdout
+
+
+def test_it_refuses_a_send_batch_that_could_outlast_the_sending_time_out():
+    result = _manage(
+        "check",
+        DEBUG="true",
+        NOTIFICATIONS_SEND_BATCH="40",
+        NOTIFY_TIMEOUT_SECONDS="20",
+        NOTIFICATIONS_SENDING_TIMEOUT_SECONDS="600",
+    )
+    assert result.returncode != 0
+    assert "NOTIFICATIONS_SEND_BATCH times NOTIFY_TIMEOUT_SECONDS" in result.stderr

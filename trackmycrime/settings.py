@@ -234,6 +234,9 @@ NOTIFICATIONS_SENDING_TIMEOUT_SECONDS = env_int(
     "NOTIFICATIONS_SENDING_TIMEOUT_SECONDS", 10 * 60, minimum=1
 )
 NOTIFICATIONS_SWEEP_BATCH = env_int("NOTIFICATIONS_SWEEP_BATCH", 1000, minimum=1)
+# A worker's task sends its own message and up to this many minus one other due ones,
+# for one database commit each side of the sending.
+NOTIFICATIONS_SEND_BATCH = env_int("NOTIFICATIONS_SEND_BATCH", 20, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     "notifications-sweep": {
         "task": "notifications.sweep",
@@ -248,6 +251,14 @@ CELERY_BEAT_SCHEDULE = {
 NOTIFY_API_KEY = env_str("NOTIFY_API_KEY")
 NOTIFY_BASE_URL = env_str("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk")
 NOTIFY_TIMEOUT_SECONDS = env_int("NOTIFY_TIMEOUT_SECONDS", 20, minimum=1)
+if NOTIFICATIONS_SEND_BATCH * NOTIFY_TIMEOUT_SECONDS >= (
+    NOTIFICATIONS_SENDING_TIMEOUT_SECONDS
+):
+    # A slow batch must finish before the sweep takes its rows for stuck.
+    raise ImproperlyConfigured(
+        "NOTIFICATIONS_SEND_BATCH times NOTIFY_TIMEOUT_SECONDS must be shorter than "
+        "NOTIFICATIONS_SENDING_TIMEOUT_SECONDS."
+    )
 NOTIFY_CALLBACK_TOKEN = env_str("NOTIFY_CALLBACK_TOKEN")
 NOTIFY_TEMPLATES = {
     "email:update": env_str("NOTIFY_TEMPLATE_EMAIL_UPDATE"),
