@@ -23,7 +23,7 @@ RUN pip install --upgrade pip && pip install .
 COPY . .
 COPY --from=frontend /build/static/build ./static/build
 # Static files are collected at build time; this key exists only for that step.
-RUN DEBUG=false ALLOWED_HOSTS=build.invalid \
+RUN DEBUG=false ALLOWED_HOSTS=build.invalid REDIS_URL=redis://build.invalid:6379/0 \
     SECRET_KEY=collectstatic-only-7f3a9c1e5b2d8f4a6c0e9b7d3f1a5c8e2b4d6f0a9c7e \
     python manage.py collectstatic --noinput --verbosity 0
 

@@ -61,9 +61,22 @@ def test_the_deployment_check_is_clean_with_production_settings():
         DEBUG="false",
         SECRET_KEY=GOOD_KEY,
         ALLOWED_HOSTS="tmc.example.org",
+        REDIS_URL="redis://127.0.0.1:6379/0",
     )
     assert result.returncode == 0, result.stderr + result.stdout
     assert "no issues" in result.stdout
+
+
+def test_it_refuses_to_run_without_redis():
+    result = _manage(
+        "check",
+        DEBUG="false",
+        SECRET_KEY=GOOD_KEY,
+        ALLOWED_HOSTS="tmc.example.org",
+        REDIS_URL="",
+    )
+    assert result.returncode != 0
+    assert "REDIS_URL must be set when DEBUG is off" in result.stderr
 
 
 def test_it_refuses_a_send_batch_that_could_outlast_the_sending_time_out():

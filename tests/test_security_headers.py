@@ -115,6 +115,8 @@ def test_in_production_cookies_are_host_only_secure_and_hsts_is_sent():
         DEBUG="false",
         SECRET_KEY=GOOD_KEY,
         ALLOWED_HOSTS="testserver",
+        # Production settings need a broker; this probe never reaches it.
+        REDIS_URL=env.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
         DJANGO_SETTINGS_MODULE="trackmycrime.settings",
         VAR_DIR=str(ROOT / "var"),
     )

@@ -115,6 +115,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Redis is the Celery broker and the cache when REDIS_URL is set; otherwise tasks run
 # in-process after commit and the cache is local memory.
 REDIS_URL = env_str("REDIS_URL")
+if not DEBUG and not REDIS_URL:
+    # In-process tasks are for development only: they send a victim's sign-in code
+    # inside the request, so how long a sign-in takes would tell whether the details
+    # matched, and rate limits in local memory are per process.
+    raise ImproperlyConfigured(
+        "REDIS_URL must be set when DEBUG is off: without it, sign-in codes are sent "
+        "inside the request and rate limits are per process."
+    )
 if REDIS_URL:
     CACHES = {
         "default": {
