@@ -235,3 +235,64 @@ def test_the_client_address_is_taken_only_from_trusted_proxies(
         "/", HTTP_X_FORWARDED_FOR=forwarded, REMOTE_ADDR=remote
     )
     assert client_ip(request) == expected
+
+
+def _wrong_codes_for(browser, callbacks, portal, contact: str, address: str) -> None:
+    """Ask for a code and get it wrong five times, which ends it."""
+    _ask(browser, callbacks, REFERENCE, contact, address)
+    for _ in range(5):
+        code = latest_code(portal) if contact == EMAIL else "000000"
+        enter_code(browser, _wrong(code), REMOTE_ADDR=address)
+
+
+def test_a_stranger_with_only_the_reference_cannot_keep_the_victim_out_for_a_day(
+    client, django_capture_on_commit_callbacks, portal, local_cache, victim_on_case
+):
+    """Sixty wrong codes in 90 minutes against the crime reference, from contacts
+    that are not the victim's: each 15-minute window cools off, and then the victim
+    signs in."""
+    callbacks = django_capture_on_commit_callbacks
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        for window in range(6):
+            for attempt in range(2):
+                stranger = client.__class__()
+                _wrong_codes_for(
+                    stranger,
+                    callbacks,
+                    portal,
+                    f"guess{window}-{attempt}@example.com",
+                    f"192.0.2.{window * 2 + attempt}",
+                )
+            traveller.shift(datetime.timedelta(minutes=15, seconds=1))
+        victim = client.__class__()
+        _ask(victim, callbacks, REFERENCE, EMAIL, "192.0.2.50")
+        response = enter_code(victim, latest_code(portal), REMOTE_ADDR="192.0.2.50")
+    assert response.status_code == 303
+    assert response["Location"] == "/case/"
+
+
+def test_fifty_wrong_codes_for_the_victims_own_details_stop_codes_for_a_day(
+    client, django_capture_on_commit_callbacks, portal, local_cache, victim_on_case
+):
+    """Guessing where a code could work is capped for the day, not the window."""
+    callbacks = django_capture_on_commit_callbacks
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        for window in range(5):
+            for attempt in range(2):
+                _wrong_codes_for(
+                    client.__class__(),
+                    callbacks,
+                    portal,
+                    EMAIL,
+                    f"192.0.2.{window * 2 + attempt}",
+                )
+            traveller.shift(datetime.timedelta(minutes=15, seconds=1))
+        victim = client.__class__()
+        _ask(victim, callbacks, REFERENCE, EMAIL, "192.0.2.50")
+        limited = enter_code(victim, latest_code(portal), REMOTE_ADDR="192.0.2.50")
+        traveller.shift(datetime.timedelta(hours=24))
+        _ask(victim, callbacks, REFERENCE, EMAIL, "192.0.2.50")
+        response = enter_code(victim, latest_code(portal), REMOTE_ADDR="192.0.2.50")
+    assert limited.status_code == 429
+    assert response.status_code == 303
+    assert response["Location"] == "/case/"

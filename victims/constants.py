@@ -97,13 +97,16 @@ SIGN_IN_REQUEST_LIMITS = (
     RateLimit("requests", "reference", 5, 15 * 60),
     RateLimit("requests", "contact", 5, 15 * 60),
 )
+# The daily cap is per reference *and* contact: only that pair can ever receive a
+# code that works, so it bounds guessing as well as a cap per reference would, while
+# a stranger who knows only the crime reference can hold the victim off for one
+# 15-minute window at a time, never for a day.
 SIGN_IN_WRONG_CODE_LIMITS = (
     RateLimit("wrong_codes", "ip", 30, 15 * 60),
     RateLimit("wrong_codes", "ip", 300, 24 * 60 * 60),
     RateLimit("wrong_codes", "reference", 10, 15 * 60),
-    RateLimit("wrong_codes", "reference", 50, 24 * 60 * 60),
     RateLimit("wrong_codes", "contact", 10, 15 * 60),
-    RateLimit("wrong_codes", "contact", 50, 24 * 60 * 60),
+    RateLimit("wrong_codes", "reference_and_contact", 50, 24 * 60 * 60),
 )
 
 

@@ -204,6 +204,9 @@ def _scope_identifiers(
         "ip": _keyed_hash("ip", ip_address or "unknown"),
         "reference": reference_key,
         "contact": contact_key,
+        "reference_and_contact": _keyed_hash(
+            "reference_and_contact", f"{reference_key}:{contact_key}"
+        ),
     }
 
 
