@@ -616,10 +616,12 @@ class ReceiptOutcome:
     NOT_YET_SENT = "not yet sent"
 
 
+@transaction.atomic
 def notification_record_receipt(
     *, provider_id: str, reference: str, status: str
 ) -> str:
-    """Record what the provider says became of a message; return a ReceiptOutcome."""
+    """Record what the provider says became of a message, with an audit row; return
+    a ReceiptOutcome."""
     new_status = NOTIFY_RECEIPT_STATUSES.get(status)
     notification = Notification.objects.filter(
         provider="notify", provider_id=provider_id
@@ -644,6 +646,17 @@ def notification_record_receipt(
         finished_at=timezone.now(),
         last_error="" if new_status == NotificationStatus.DELIVERED else status,
     )
+    if updated:
+        audit_record(
+            actor=None,
+            action=AuditAction.CHANGE,
+            object_type="notification",
+            object_id=notification.pk,
+            force_id=notification.force_id,
+            case_id=notification.case_id,
+            changed_fields=["status"],
+            detail={"status": new_status, "source": "notify delivery receipt"},
+        )
     if updated and new_status in FAILED_STATUSES:
         logger.warning(
             "Notification %s was not delivered (case %s): %s",

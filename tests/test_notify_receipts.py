@@ -5,6 +5,8 @@ import json
 import pytest
 from django.utils import timezone
 
+from audit.constants import AuditAction
+from audit.models import AuditEvent
 from cases.services import case_add_update
 from notifications import views
 from notifications.constants import NotificationStatus
@@ -57,6 +59,10 @@ def test_a_delivered_receipt_marks_the_message_delivered(client, sent):
     sent.refresh_from_db()
     assert sent.status == NotificationStatus.DELIVERED
     assert sent.finished_at is not None
+    event = AuditEvent.objects.get(object_type="notification", object_id=str(sent.pk))
+    assert event.action == AuditAction.CHANGE
+    assert event.case_id == sent.case_id
+    assert event.detail == {"status": "delivered", "source": "notify delivery receipt"}
 
 
 @pytest.mark.parametrize(
@@ -132,6 +138,10 @@ def test_the_same_receipt_twice_is_harmless(client, sent):
     response = _receipt(client, sent, "delivered")
     assert response.status_code == 200
     assert response.json() == {"outcome": "ignored"}
+    receipts = AuditEvent.objects.filter(
+        object_type="notification", object_id=str(sent.pk)
+    )
+    assert receipts.count() == 1
 
 
 def test_a_late_failure_does_not_undo_a_delivery(client, sent):
