@@ -361,11 +361,16 @@ LOGGING = {
         },
         "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
+    "filters": {
+        "redact_paths": {"()": "trackmycrime.log_redaction.RedactRequestPaths"}
+    },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # "Not Found: <path>" would carry an API case's crime reference.
+        "django.request": {"filters": ["redact_paths"]},
         # Request lines carry URLs and addresses; gunicorn's access log is enough.
         "django.server": {"level": "WARNING"},
         # SQL would carry what people typed (a crime reference, an email address).
