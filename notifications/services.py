@@ -340,21 +340,26 @@ def notification_send(*, notification_id: int) -> str:
         return "not pending"
     claims, outcome = _claim(notification_id)
     sent: list[_Sent] = []
+    # A provider that failed once in this batch is struggling: its other messages
+    # wait behind its back-off rather than each making it struggle more.
+    struggling: set[str] = set()
+    held: list[_Claim] = []
     try:
-        for index, claim in enumerate(claims):
+        for claim in claims:
+            if claim.provider.name in struggling:
+                held.append(claim)
+                continue
             result = _send_claimed(claim)
             if isinstance(result, _Sent):
                 sent.append(result)
                 result = "sent"
             elif result == "retrying":
-                # The provider is struggling: the rest of the batch waits as well,
-                # rather than each making it struggle more.
-                _release(claims[index + 1 :], claim.provider)
+                struggling.add(claim.provider.name)
             if claim.notification.pk == notification_id:
                 outcome = result
-            if result == "retrying":
-                break
     finally:
+        if held:
+            _release(held)
         if sent:
             _record_sent(sent)
     return outcome
@@ -391,22 +396,26 @@ def _send_claimed(claim: _Claim) -> _Sent | str:
     )
 
 
-def _release(claims: list[_Claim], provider: Provider) -> None:
+def _release(claims: list[_Claim]) -> None:
     """Hand back claimed rows that were not tried, unchanged but for a later attempt
-    time: after the provider's pause if it asked for one, else the first back-off."""
+    time: after their provider's pause if it asked for one, else the first back-off."""
     now = timezone.now()
-    paused = _paused_until(provider.name)
-    wait = (paused - now).total_seconds() if paused else retry_delay(1)
+    waits: dict[str, float] = {}
     with transaction.atomic():
         for claim in claims:
-            notification = claim.notification
+            name = claim.provider.name
+            if name not in waits:
+                paused = _paused_until(name)
+                waits[name] = (
+                    (paused - now).total_seconds() if paused else retry_delay(1)
+                )
             released = (
-                _this_attempt(notification)
+                _this_attempt(claim.notification)
                 .filter(status=NotificationStatus.SENDING)
                 .update(status=NotificationStatus.PENDING, attempts=F("attempts") - 1)
             )
             if released:
-                _put_off(notification, wait, now)
+                _put_off(claim.notification, waits[name], now)
 
 
 def _this_attempt(notification: Notification):

@@ -118,3 +118,29 @@ def test_a_worker_stopped_mid_batch_leaves_no_message_sent_twice(
     assert _statuses() == ["sent"] * 3
     assert len(scripted.sent) == 3
     assert AuditEvent.objects.filter(action=AuditAction.DISCLOSE).count() == 3
+
+
+def test_a_failing_email_provider_does_not_hold_back_text_messages(
+    case, officer, provider, monkeypatch
+):
+    provider(ScriptedProvider())  # moves the clock to the morning
+    email = ScriptedProvider(TransientProviderError("500"))
+    email.name = "email-provider"
+    sms = ScriptedProvider()
+    sms.name = "sms-provider"
+    monkeypatch.setattr(
+        services, "provider_for", lambda channel: email if channel == "email" else sms
+    )
+    for _ in range(2):
+        CaseVictimFactory(
+            case=case, victim__contact_preference=ContactPreference.EMAIL_AND_SMS
+        )
+    case_add_update(case=case, actor=officer, victim_text="We have CCTV.")
+    first = Notification.objects.filter(channel="email").order_by("pk").first()
+
+    assert notification_send(notification_id=first.pk) == "retrying"
+    rows = Notification.objects.order_by("pk")
+    assert {row.status for row in rows if row.channel == "sms"} == {"sent"}
+    assert {row.status for row in rows if row.channel == "email"} == {"pending"}
+    assert [row.attempts for row in rows if row.channel == "email"] == [1, 0]
+    assert len(sms.sent) == 2
