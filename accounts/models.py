@@ -2,6 +2,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from audit.constants import ActorKind, AuditActor
+
 
 class User(AbstractUser):
     """A member of police staff. Every case they can see belongs to their force."""
@@ -34,8 +36,8 @@ class User(AbstractUser):
         return f"{self.rank} {name}".strip() if self.rank else name
 
     @property
-    def audit_actor(self) -> tuple[str, str, str]:
-        return ("staff", str(self.pk), self.username)
+    def audit_actor(self) -> AuditActor:
+        return AuditActor(kind=ActorKind.STAFF, id=str(self.pk), label=self.username)
 
 
 class ApiClient(models.Model):
@@ -66,14 +68,14 @@ class ApiClient(models.Model):
         return f"{self.name} ({self.key_prefix})"
 
     @property
-    def is_revoked(self) -> bool:
-        return self.revoked_at is not None
-
-    @property
     def is_authenticated(self) -> bool:
         """True, as for a signed-in user: REST framework checks it."""
         return True
 
     @property
-    def audit_actor(self) -> tuple[str, str, str]:
-        return ("api_client", str(self.pk), f"{self.name} (API client)")
+    def audit_actor(self) -> AuditActor:
+        return AuditActor(
+            kind=ActorKind.API_CLIENT,
+            id=str(self.pk),
+            label=f"{self.name} (API client)",
+        )

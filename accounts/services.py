@@ -11,7 +11,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.constants import GROUP_PERMISSIONS, StaffGroup
 from accounts.models import ApiClient, User
-from audit.constants import AuditAction
+from audit.constants import AuditAction, ObjectType
 from audit.services import Actor, audit_record
 from cases.models import Force
 
@@ -111,7 +111,7 @@ def api_client_create(
     audit_record(
         actor=actor,
         action=AuditAction.CREATE,
-        object_type="api_client",
+        object_type=ObjectType.API_CLIENT,
         object_id=client.pk,
         force_id=force.pk,
     )
@@ -128,7 +128,7 @@ def api_client_revoke(*, client: ApiClient, actor: Actor | None) -> bool:
         audit_record(
             actor=actor,
             action=AuditAction.CHANGE,
-            object_type="api_client",
+            object_type=ObjectType.API_CLIENT,
             object_id=client.pk,
             force_id=client.force_id,
             changed_fields=["revoked_at"],

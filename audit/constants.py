@@ -1,3 +1,5 @@
+from dataclasses import dataclass
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -10,6 +12,18 @@ class ActorKind(models.TextChoices):
     ANONYMOUS = "anonymous", _("Anonymous")
 
 
+@dataclass(frozen=True)
+class AuditActor:
+    """Who did something, as the audit trail names them."""
+
+    kind: str
+    id: str
+    label: str
+
+
+SYSTEM = AuditActor(kind=ActorKind.SYSTEM, id="", label="system")
+
+
 class AuditAction(models.TextChoices):
     """What the Data Protection Act 2018 s.62 asks to be logged, in our words."""
 
@@ -20,3 +34,18 @@ class AuditAction(models.TextChoices):
     SIGN_IN = "sign_in", _("Signed in")
     SIGN_IN_FAILED = "sign_in_failed", _("Sign-in failed")
     SIGN_OUT = "sign_out", _("Signed out")
+
+
+class ObjectType(models.TextChoices):
+    """What an audit row is about: one name per kind of record, in every app."""
+
+    API_CLIENT = "api_client", _("API client")
+    CASE = "case", _("Case")
+    CASE_VICTIM = "case_victim", _("Victim on a case")
+    FORCE = "force", _("Force")
+    NOTIFICATION = "notification", _("Message to a victim")
+    SIGN_IN_ATTEMPT = "sign_in_attempt", _("Sign-in attempt")
+    STAFF = "staff", _("Member of staff")
+    SUPPORT_SERVICE = "support_service", _("Support service")
+    TIMELINE_ENTRY = "timeline_entry", _("Timeline entry")
+    VICTIM = "victim", _("Victim")

@@ -190,8 +190,8 @@ def _queue_messages(count: int) -> list[int]:
     from bench.data import BENCH_FORCE_CODE
     from cases.models import Case
     from cases.services import case_add_update
-    from notifications.constants import Channel
     from notifications.models import Notification
+    from victims.constants import Channel
 
     cases = list(
         Case.objects.filter(force__code=BENCH_FORCE_CODE).order_by("pk")[:count]

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from audit.constants import ObjectType
 from cases.constants import Stage
 from cases.forms import CaseAdminForm, TimelineUpdateForm
 from cases.models import (
@@ -28,8 +29,8 @@ from cases.services import (
 from notifications.admin import FailedMessagesFilter, NotificationInline
 from trackmycrime.admin_scoping import ForceScopedAdmin
 from trackmycrime.pagination import CappedCountPaginator
+from victims.membership import case_add_victim, case_remove_victim
 from victims.models import CaseVictim
-from victims.services import case_add_victim, case_remove_victim
 
 COMPLIANCE_PERIODS = {"30": _("30 days"), "90": _("90 days"), "365": _("a year")}
 
@@ -114,7 +115,7 @@ class CaseVictimInline(admin.TabularInline):
 
 @admin.register(Case)
 class CaseAdmin(ForceScopedAdmin):
-    audit_object_type = "case"
+    audit_object_type = ObjectType.CASE
     form = CaseAdminForm
     list_display = [
         "crime_reference",

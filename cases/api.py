@@ -18,8 +18,8 @@ from api.idempotency import IDEMPOTENCY_KEY, REPLAYED, idempotent
 from api.pagination import ChangedSinceCursorPagination
 from api.schema import RETRY_AFTER
 from api.views import ApiView
-from audit.constants import AuditAction
-from audit.services import audit_record, audit_record_many
+from audit.constants import ObjectType
+from audit.services import Audited, audit_view
 from cases.models import Case
 from cases.selectors import (
     case_detail_for_force,
@@ -132,14 +132,10 @@ class CaseDetailView(ApiView):
         )
         if case is None:
             raise _not_found()
-        audit_record(
+        audit_view(
             actor=client,
-            action=AuditAction.VIEW,
-            object_type="case",
-            object_id=case.pk,
-            force_id=case.force_id,
-            case_id=case.pk,
-            ip_address=request.META.get("REMOTE_ADDR"),
+            object_type=ObjectType.CASE,
+            objects=[Audited(case.pk, case.force_id, case.pk)],
         )
         serializer = CaseDetailSerializer(
             case, context={"messages": case_messages(case=case)}
@@ -181,12 +177,10 @@ class CaseCollectionView(ApiView):
             request,
             view=self,
         )
-        audit_record_many(
+        audit_view(
             actor=request.user,
-            action=AuditAction.VIEW,
-            object_type="case",
-            objects=[(case.pk, case.force_id, case.pk, None) for case in page],
-            ip_address=request.META.get("REMOTE_ADDR"),
+            object_type=ObjectType.CASE,
+            objects=[Audited(case.pk, case.force_id, case.pk) for case in page or []],
         )
         return paginator.get_paginated_response(
             CaseSummarySerializer(page, many=True).data

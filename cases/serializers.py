@@ -20,7 +20,8 @@ from api.fields import (
 from api.pagination import ChangedSinceCursorPagination
 from cases.constants import ClosingReason, OffenceCategory, Outcome, Stage
 from cases.models import Case, TimelineEntry
-from notifications.constants import Channel, NotificationStatus
+from notifications.constants import NotificationStatus
+from victims.constants import Channel
 from victims.serializers import VictimSerializer, VictimUpsertSerializer
 
 MAX_VICTIMS_PER_PUSH = 50

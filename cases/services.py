@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from audit.constants import AuditAction
-from audit.services import Actor, audit_record
+from audit.constants import AuditAction, ObjectType
+from audit.services import Actor, actor_of, audit_record
 from cases.constants import (
     CODE_DEADLINE_WORKING_DAYS,
     CODE_DEADLINE_WORKING_DAYS_ENHANCED,
@@ -26,7 +26,8 @@ from cases.constants import (
 from cases.models import Case, Force, TimelineEntry, normalise_crime_reference
 from cases.working_days import add_working_days
 from notifications.services import notifications_create_for_entry
-from victims.services import case_add_victim, victim_upsert
+from victims.membership import case_add_victim
+from victims.services import victim_upsert
 
 # Fields a plain edit may change; stage, outcome and closing go through
 # case_change_stage so that victims hear of them.
@@ -46,7 +47,7 @@ CASE_EDITABLE_FIELDS = frozenset(
 def _recorded_by(actor: Actor | None) -> tuple[User | None, str]:
     if isinstance(actor, User):
         return actor, actor.display_name
-    return None, actor.audit_actor[2] if actor is not None else "system"
+    return None, actor_of(actor).label
 
 
 def crime_reference_error(
@@ -127,7 +128,7 @@ def case_create(
     audit_record(
         actor=actor,
         action=AuditAction.CREATE,
-        object_type="case",
+        object_type=ObjectType.CASE,
         object_id=case.pk,
         force_id=case.force_id,
         case_id=case.pk,
@@ -167,7 +168,7 @@ def case_update(
     audit_record(
         actor=actor,
         action=AuditAction.CHANGE,
-        object_type="case",
+        object_type=ObjectType.CASE,
         object_id=case.pk,
         force_id=case.force_id,
         case_id=case.pk,
@@ -350,7 +351,7 @@ def case_change_stage(
     audit_record(
         actor=actor,
         action=AuditAction.CHANGE,
-        object_type="case",
+        object_type=ObjectType.CASE,
         object_id=case.pk,
         force_id=case.force_id,
         case_id=case.pk,
@@ -434,7 +435,7 @@ def _timeline_add(
     audit_record(
         actor=actor,
         action=AuditAction.CREATE,
-        object_type="timeline_entry",
+        object_type=ObjectType.TIMELINE_ENTRY,
         object_id=entry.pk,
         force_id=case.force_id,
         case_id=case.pk,

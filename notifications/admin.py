@@ -13,12 +13,15 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from audit.constants import AuditAction
-from audit.services import audit_record
+from audit.constants import ObjectType
+from audit.services import Audited, audit_view
 from notifications.constants import FAILED_STATUSES
-from notifications.content import mask_recipient, recipient
+from notifications.content import mask_recipient
 from notifications.models import FailedNotification, Notification
-from notifications.services import notification_mark_dealt_with, notification_resend
+from notifications.staff_actions import (
+    notification_mark_dealt_with,
+    notification_resend,
+)
 from trackmycrime.admin_scoping import ForceScopedAdmin
 
 RESEND_PERMISSION = "notifications.resend_notification"
@@ -116,7 +119,7 @@ class FailedMessagesFilter(admin.SimpleListFilter):
 
 
 class _ReadOnlyNotificationAdmin(ForceScopedAdmin):
-    audit_object_type = "notification"
+    audit_object_type = ObjectType.NOTIFICATION
     list_display = [
         "created_at",
         "case_link",
@@ -197,14 +200,12 @@ class NotificationAdmin(_ReadOnlyNotificationAdmin):
                     request, _("The message will be sent again."), messages.SUCCESS
                 )
             return HttpResponseRedirect(case_url)
-        audit_record(
+        audit_view(
             actor=request.user,
-            action=AuditAction.VIEW,
-            object_type="notification",
-            object_id=notification.pk,
-            force_id=notification.force_id,
-            case_id=notification.case_id,
-            ip_address=request.META.get("REMOTE_ADDR"),
+            object_type=ObjectType.NOTIFICATION,
+            objects=[
+                Audited(notification.pk, notification.force_id, notification.case_id)
+            ],
         )
         return render(
             request,
@@ -214,7 +215,10 @@ class NotificationAdmin(_ReadOnlyNotificationAdmin):
                 "title": _("Send a message again"),
                 "opts": self.model._meta,
                 "notification": notification,
-                "to": mask_recipient(notification.channel, recipient(notification)),
+                "to": mask_recipient(
+                    notification.channel,
+                    notification.victim.address_for(notification.channel),
+                ),
                 "case_url": case_url,
             },
         )

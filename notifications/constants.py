@@ -2,11 +2,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class Channel(models.TextChoices):
-    EMAIL = "email", _("Email")
-    SMS = "sms", _("Text message")
-
-
 class NotificationStatus(models.TextChoices):
     """Where a message to a victim is. Only PENDING rows are ever sent."""
 
@@ -29,9 +24,17 @@ UNFINISHED_STATUSES = frozenset(
 )
 
 
+class MessageKind(models.TextChoices):
+    """Why a message is sent: an update on the case, or a sign-in code."""
+
+    UPDATE = "update", _("Update")
+    SIGN_IN_CODE = "sign_in_code", _("Sign-in code")
+
+
 class MessageTemplate(models.TextChoices):
     """What a message says. The plain update carries no case details at all; the
     detailed one only goes to a victim who asked for details on that channel."""
 
     UPDATE = "update", _("Update, no details")
     UPDATE_DETAIL = "update_detail", _("Update with case details")
+    SIGN_IN_CODE = "sign_in_code", _("Sign-in code")

@@ -9,9 +9,10 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from notifications.constants import Channel, MessageTemplate
+from notifications.constants import MessageKind, MessageTemplate
 from notifications.models import Notification
 from notifications.providers import OutgoingMessage
+from victims.constants import SIGN_IN_CODE_VALID_SECONDS, Channel
 
 TEMPLATE_DIR = "notifications/messages"
 
@@ -69,28 +70,31 @@ def render_message(
     return subject, body
 
 
-def recipient(notification: Notification) -> str:
+def message_for(notification: Notification, *, code: str = "") -> OutgoingMessage:
+    """Return the message for an outbox row, from the victim's current choices; a
+    sign-in code row needs the `code` minted as it was claimed."""
     victim = notification.victim
-    if notification.channel == Channel.EMAIL:
-        return victim.email
-    return victim.mobile.as_e164 if victim.mobile else ""
-
-
-def message_for(notification: Notification) -> OutgoingMessage:
-    """Return the message for an outbox row, from the victim's current choices."""
-    victim = notification.victim
-    wants_detail = (
-        victim.detail_by_email
-        if notification.channel == Channel.EMAIL
-        else victim.detail_by_sms
-    )
-    template = MessageTemplate.UPDATE_DETAIL if wants_detail else MessageTemplate.UPDATE
-    personalisation = update_personalisation(
-        template=template,
-        crime_reference=notification.case.crime_reference,
-        description=notification.case.victim_description,
-        update_text=notification.entry.victim_text,
-    )
+    if notification.kind == MessageKind.SIGN_IN_CODE:
+        template = MessageTemplate.SIGN_IN_CODE
+        personalisation = {
+            "code": code,
+            "minutes": str(SIGN_IN_CODE_VALID_SECONDS // 60),
+        }
+    else:
+        wants_detail = (
+            victim.detail_by_email
+            if notification.channel == Channel.EMAIL
+            else victim.detail_by_sms
+        )
+        template = (
+            MessageTemplate.UPDATE_DETAIL if wants_detail else MessageTemplate.UPDATE
+        )
+        personalisation = update_personalisation(
+            template=template,
+            crime_reference=notification.case.crime_reference,
+            description=notification.case.victim_description,
+            update_text=notification.entry.victim_text,
+        )
     language = message_language(victim.preferred_language)
     subject, body = render_message(
         template=template,
@@ -98,21 +102,26 @@ def message_for(notification: Notification) -> OutgoingMessage:
         personalisation=personalisation,
         language=language,
     )
+    # Notify's own templates are in English and for updates; anything else is
+    # sent as our text. A code is never handed to a template's personalisation.
+    use_template = (
+        language == default_language() and template != MessageTemplate.SIGN_IN_CODE
+    )
     return OutgoingMessage(
         channel=notification.channel,
-        to=recipient(notification),
+        to=victim.address_for(notification.channel),
         subject=subject,
         body=body,
         reference=notification.reference,
-        # Notify's own templates are in English; other languages send our text.
-        template=template if language == default_language() else "",
-        personalisation=personalisation,
+        template=template if use_template else "",
+        personalisation=personalisation if use_template else {},
     )
 
 
 def mask_recipient(channel: str, to: str) -> str:
     """Return enough of an address or number to tell two apart, for the audit
-    trail: j***@e***.com, +44*******456."""
+    trail and the back office: j***@e***.com, +44*******456. The one way any
+    address is masked."""
     if channel == Channel.EMAIL:
         local, _at, domain = to.partition("@")
         name, dot, tld = domain.rpartition(".")

@@ -7,15 +7,20 @@ from django.utils.translation import gettext_lazy as _
 from notifications.constants import (
     FAILED_STATUSES,
     UNFINISHED_STATUSES,
-    Channel,
+    MessageKind,
     NotificationStatus,
 )
+from victims.constants import Channel
 
 REFERENCE_PREFIX = "tmc-notification-"
 
 
 class Notification(models.Model):
-    """One message to one victim on one channel about one timeline entry: the outbox.
+    """One message to one victim on one channel: the outbox, for every message.
+
+    An update tells of a timeline entry; a sign-in code belongs to a sign-in attempt,
+    and its victim (with the case and force) is filled in only when the worker has
+    matched the details typed, so that nothing a visitor sees depends on a match.
 
     The row is written in the same transaction as the change it tells of, and it, not
     the broker's message, is the truth: a Celery task only says "look at row N now".
@@ -24,18 +29,35 @@ class Notification(models.Model):
     overwrite a later attempt.
     """
 
-    force = models.ForeignKey("cases.Force", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(
+        max_length=20, choices=MessageKind.choices, default=MessageKind.UPDATE
+    )
+    force = models.ForeignKey(
+        "cases.Force", on_delete=models.PROTECT, related_name="+", null=True
+    )
     case = models.ForeignKey(
-        "cases.Case", on_delete=models.CASCADE, related_name="notifications"
+        "cases.Case", on_delete=models.CASCADE, related_name="notifications", null=True
     )
     victim = models.ForeignKey(
-        "victims.Victim", on_delete=models.CASCADE, related_name="notifications"
+        "victims.Victim",
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        null=True,
     )
     entry = models.ForeignKey(
         "cases.TimelineEntry",
         on_delete=models.CASCADE,
         related_name="notifications",
         verbose_name=_("timeline entry"),
+        null=True,
+        blank=True,
+    )
+    sign_in_attempt = models.ForeignKey(
+        "victims.SignInAttempt",
+        on_delete=models.CASCADE,
+        related_name="messages",
+        null=True,
+        blank=True,
     )
     channel = models.CharField(max_length=10, choices=Channel.choices)
     status = models.CharField(
@@ -89,6 +111,28 @@ class Notification(models.Model):
         verbose_name_plural = _("messages to victims")
         permissions = [("resend_notification", _("Can send a failed message again"))]
         constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(kind=MessageKind.UPDATE, entry__isnull=False)
+                    & Q(sign_in_attempt__isnull=True)
+                )
+                | (
+                    Q(kind=MessageKind.SIGN_IN_CODE, sign_in_attempt__isnull=False)
+                    & Q(entry__isnull=True)
+                ),
+                name="notification_belongs_to_an_entry_or_a_sign_in",
+            ),
+            # Nothing is sent before the worker knows who it is for.
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=[
+                        NotificationStatus.PENDING,
+                        NotificationStatus.CANCELLED,
+                    ]
+                )
+                | Q(victim__isnull=False, case__isnull=False, force__isnull=False),
+                name="notification_sent_to_a_known_victim",
+            ),
             # A change is told to each victim once per channel; only staff resends
             # add rows, and each failed row is resent at most once.
             models.UniqueConstraint(

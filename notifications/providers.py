@@ -27,7 +27,7 @@ from django.utils import timezone
 from notifications_python_client.errors import APIError
 from notifications_python_client.notifications import NotificationsAPIClient
 
-from notifications.constants import Channel
+from victims.constants import Channel
 
 logger = logging.getLogger(__name__)
 

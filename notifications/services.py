@@ -1,8 +1,12 @@
-"""The notification outbox: rows written with the change they tell of, each sent once.
+"""The notification outbox: the one road for every message to a victim, updates and
+sign-in codes alike, each sent once.
 
-1. `notifications_create_for_entry` runs inside the transaction that changes a case
-   and writes one row per victim per safe channel; after commit it hands the rows to
-   Celery. A rolled-back change leaves no row and sends nothing.
+1. `notifications_queue` writes rows inside the caller's transaction and, after
+   commit, hands them to Celery: updates on the default queue, sign-in codes on
+   their own (NOTIFICATIONS_CODE_QUEUE), so that a code never waits behind a backlog
+   of updates. A rolled-back change leaves no row and sends nothing.
+   `notifications_create_for_entry` (one row per victim per safe channel) and
+   `notifications_queue_sign_in_code` are its two callers.
 2. `notification_send` (the Celery task) claims a PENDING row, with other due rows
    up to NOTIFICATIONS_SEND_BATCH, calls the provider for each outside any
    transaction, then records the results and the disclosures in one commit.
@@ -17,38 +21,40 @@ README.md, "Notifications to victims", for that window and how it is narrowed.
 import datetime
 import logging
 import random
-import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
 
 from django.conf import settings
-from django.core.cache import cache
-from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F, Value
+from django.db.models import F, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
-from audit.constants import AuditAction
-from audit.services import Actor, audit_record, audit_record_many
+from audit.constants import AuditAction, ObjectType
+from audit.services import Audited, audit_record_many
 from cases.models import TimelineEntry
-from notifications.constants import FAILED_STATUSES, Channel, NotificationStatus
+from notifications.constants import MessageKind, NotificationStatus
 from notifications.content import mask_recipient, message_for
-from notifications.models import REFERENCE_PREFIX, Notification
+from notifications.models import Notification
+from notifications.policy import (
+    earliest_send,
+    held_for_quiet_hours,
+    provider_pause,
+    provider_paused_until,
+    retry_delay,
+)
 from notifications.providers import (
     PermanentProviderError,
     Provider,
     TransientProviderError,
     provider_for,
 )
-from victims.models import CaseVictim, Victim
+from victims.models import CaseVictim, SignInAttempt
+from victims.sign_in_codes import sign_in_code_mint, sign_in_code_withdraw
 
 logger = logging.getLogger(__name__)
-
-PAUSE_KEY = "notifications:pause:{provider}"
 # Handing a row to the broker is only a shortcut (the sweep is the guarantee), so a
 # request does not wait long on a broker that is down: one quick retry, not
 # Celery's default three.
@@ -60,36 +66,6 @@ QUICK_PUBLISH_RETRY = {
 }
 
 
-def quiet_hours_end(moment: datetime.datetime) -> datetime.datetime | None:
-    """Return when the quiet hours around `moment` end, or None outside them."""
-    if not settings.NOTIFICATIONS_QUIET_HOURS:
-        return None
-    start, end = settings.NOTIFICATIONS_QUIET_HOURS
-    zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
-    local = moment.astimezone(zone)
-    now = local.time()
-    if start <= end:
-        quiet, end_date = start <= now < end, local.date()
-    elif now >= start:
-        quiet, end_date = True, local.date() + datetime.timedelta(days=1)
-    else:
-        quiet, end_date = now < end, local.date()
-    if not quiet:
-        return None
-    return datetime.datetime.combine(end_date, end, tzinfo=zone)
-
-
-def _earliest_send(channel: str, now: datetime.datetime) -> datetime.datetime:
-    """Updates are not urgent: a text message waits for the quiet hours to end."""
-    if channel == Channel.SMS:
-        return quiet_hours_end(now) or now
-    return now
-
-
-def _channel_allowed(victim: Victim, channel: str) -> bool:
-    return victim.email_is_safe if channel == Channel.EMAIL else victim.sms_is_safe
-
-
 def _is_eager() -> bool:
     from trackmycrime.celery import app
 
@@ -97,38 +73,81 @@ def _is_eager() -> bool:
 
 
 @transaction.atomic
-def notifications_create_for_entry(*, entry: TimelineEntry) -> list[Notification]:
-    """Write the messages that tell each victim of `entry`, on each channel they said
-    is safe, and send them once the surrounding transaction commits."""
-    if not entry.visible_to_victim:
-        return []
+def notifications_queue(*, rows: list[Notification]) -> list[Notification]:
+    """Write these unsaved outbox rows and send them once the surrounding
+    transaction commits: the one way any message to a victim is sent. Quiet hours
+    set when each may go."""
     now = timezone.now()
-    victims = Victim.objects.filter(case_links__case_id=entry.case_id).order_by("pk")
-    rows = [
-        Notification(
-            force_id=entry.case.force_id,
-            case_id=entry.case_id,
-            victim=victim,
-            entry=entry,
-            channel=channel,
-            next_attempt_at=_earliest_send(channel, now),
-            created_at=now,
-        )
-        for victim in victims
-        for channel in (Channel.EMAIL, Channel.SMS)
-        if _channel_allowed(victim, channel)
-    ]
+    for row in rows:
+        row.next_attempt_at = earliest_send(row.kind, row.channel, now)
+        row.created_at = now
     Notification.objects.bulk_create(rows)
-    due = [row.pk for row in rows if row.next_attempt_at <= now]
+    due = [(row.pk, row.kind) for row in rows if row.next_attempt_at <= now]
     if due:
-        transaction.on_commit(
-            partial(notifications_enqueue, notification_ids=due), robust=True
-        )
+        transaction.on_commit(partial(notifications_enqueue, rows=due), robust=True)
     return rows
 
 
-def notifications_enqueue(*, notification_ids: Iterable[int]) -> int:
-    """Ask the workers to send these rows now; return how many were handed over.
+def notifications_create_for_entry(*, entry: TimelineEntry) -> list[Notification]:
+    """Queue the messages that tell each victim of `entry`, on each channel they
+    said is safe."""
+    if not entry.visible_to_victim:
+        return []
+    links = (
+        CaseVictim.objects.filter(case_id=entry.case_id)
+        .select_related("victim")
+        .order_by("victim_id")
+    )
+    return notifications_queue(
+        rows=[
+            Notification(
+                kind=MessageKind.UPDATE,
+                force_id=entry.case.force_id,
+                case_id=entry.case_id,
+                victim=link.victim,
+                entry=entry,
+                channel=channel,
+            )
+            for link in links
+            for channel in link.victim.safe_channels
+        ]
+    )
+
+
+def notifications_queue_sign_in_code(*, attempt: SignInAttempt) -> Notification:
+    """Queue a sign-in code for the attempt, on the channel the typed contact names.
+    Who it is for is settled by the worker (victims.sign_in_codes); a code message
+    still waiting from an earlier request for this attempt is cancelled, so that
+    only the newest code is ever sent."""
+    Notification.objects.filter(
+        sign_in_attempt=attempt, status=NotificationStatus.PENDING
+    ).update(
+        status=NotificationStatus.CANCELLED,
+        finished_at=timezone.now(),
+        last_error=_("A new code was asked for."),
+    )
+    (row,) = notifications_queue(
+        rows=[
+            Notification(
+                kind=MessageKind.SIGN_IN_CODE,
+                sign_in_attempt=attempt,
+                channel=attempt.channel,
+            )
+        ]
+    )
+    return row
+
+
+def queue_for(kind: str) -> str:
+    """The Celery queue for a kind of message: codes have their own."""
+    if kind == MessageKind.SIGN_IN_CODE:
+        return settings.NOTIFICATIONS_CODE_QUEUE
+    return settings.NOTIFICATIONS_UPDATE_QUEUE
+
+
+def notifications_enqueue(*, rows: Iterable[tuple[int, str]]) -> int:
+    """Ask the workers to send these (id, kind) rows now; return how many were
+    handed over.
 
     A broker that is down loses nothing: the rows stay PENDING and the sweep hands
     them over when it is back. The first failure stops the loop, so that a web
@@ -137,10 +156,12 @@ def notifications_enqueue(*, notification_ids: Iterable[int]) -> int:
     from notifications.tasks import send_notification
 
     handed_over = 0
-    for notification_id in notification_ids:
+    for notification_id, kind in rows:
         try:
             send_notification.apply_async(
-                (notification_id,), retry_policy=QUICK_PUBLISH_RETRY
+                (notification_id,),
+                queue=queue_for(kind),
+                retry_policy=QUICK_PUBLISH_RETRY,
             )
         except Exception as error:
             logger.warning(
@@ -153,14 +174,17 @@ def notifications_enqueue(*, notification_ids: Iterable[int]) -> int:
     return handed_over
 
 
-def _hint_later(notification_id: int, delay: float) -> None:
+def _hint_later(notification: Notification, delay: float) -> None:
     """Queue a look at the row when it is due; the sweep covers a lost one."""
     if _is_eager() or delay > settings.NOTIFICATIONS_RETRY_MAX_DELAY_SECONDS:
         return
     from notifications.tasks import send_notification
 
+    notification_id = notification.pk
     try:
-        send_notification.apply_async((notification_id,), countdown=delay)
+        send_notification.apply_async(
+            (notification_id,), countdown=delay, queue=queue_for(notification.kind)
+        )
     except Exception as error:
         logger.warning(
             "Could not queue the retry of notification %s (%s); the sweep will.",
@@ -169,43 +193,12 @@ def _hint_later(notification_id: int, delay: float) -> None:
         )
 
 
-def _paused_until(provider_name: str) -> datetime.datetime | None:
-    until = cache.get(PAUSE_KEY.format(provider=provider_name))
-    if until is None:
-        return None
-    until = datetime.datetime.fromtimestamp(until, tz=datetime.UTC)
-    return until if until > timezone.now() else None
-
-
-def _pause(provider_name: str, seconds: float) -> None:
-    """Hold every message to this provider: it asked us to slow down."""
-    until = timezone.now() + datetime.timedelta(seconds=seconds)
-    cache.set(
-        PAUSE_KEY.format(provider=provider_name),
-        until.timestamp(),
-        timeout=int(seconds) + 1,
-    )
-
-
-def retry_delay(attempt: int, retry_after: float | None = None) -> float:
-    """Return seconds to wait after failed attempt number `attempt` (1, 2, ...):
-    exponential back-off with jitter, never sooner than the provider asked."""
-    base = settings.NOTIFICATIONS_RETRY_BASE_SECONDS
-    ceiling = settings.NOTIFICATIONS_RETRY_MAX_DELAY_SECONDS
-    backoff = min(ceiling, base * 2 ** min(attempt - 1, 30))
-    # "Equal jitter": at least half the back-off, so that retries spread out but
-    # still slow down.
-    delay = random.uniform(backoff / 2, backoff)  # noqa: S311 (not a secret)
-    if retry_after is not None:
-        spread = random.uniform(0, min(retry_after, base))  # noqa: S311
-        delay = max(delay, retry_after + spread)
-    return delay
-
-
 @dataclass(frozen=True)
 class _Claim:
     notification: Notification
     provider: Provider
+    # A sign-in code, minted as the row was claimed; never stored.
+    code: str = ""
 
 
 @dataclass(frozen=True)
@@ -216,10 +209,10 @@ class _Sent:
     to: str
 
 
-def _locked_pending():
+def _locked_pending() -> QuerySet[Notification]:
     return Notification.objects.select_for_update(
         skip_locked=True, of=("self",)
-    ).select_related("case", "entry", "victim")
+    ).select_related("case", "entry", "victim", "sign_in_attempt")
 
 
 def _claim(notification_id: int) -> tuple[list[_Claim], str]:
@@ -230,6 +223,8 @@ def _claim(notification_id: int) -> tuple[list[_Claim], str]:
 
     Claiming due rows beyond its own lets one task send several messages for one
     commit each side of the sending; the tasks of those rows then find them taken.
+    Only rows of the same kind are claimed together, so that a code is never sent
+    after a batch of updates.
     """
     now = timezone.now()
     with transaction.atomic():
@@ -245,16 +240,21 @@ def _claim(notification_id: int) -> tuple[list[_Claim], str]:
         if settings.NOTIFICATIONS_SEND_BATCH > 1:
             rows += (
                 _locked_pending()
-                .filter(status=NotificationStatus.PENDING, next_attempt_at__lte=now)
+                .filter(
+                    status=NotificationStatus.PENDING,
+                    next_attempt_at__lte=now,
+                    kind=rows[0].kind,
+                )
                 .exclude(pk=notification_id)
                 .order_by("next_attempt_at", "pk")[
                     : settings.NOTIFICATIONS_SEND_BATCH - 1
                 ]
             )
+        updates = [row for row in rows if row.kind == MessageKind.UPDATE]
         on_case = set(
             CaseVictim.objects.filter(
-                case_id__in={row.case_id for row in rows},
-                victim_id__in={row.victim_id for row in rows},
+                case_id__in={row.case_id for row in updates},
+                victim_id__in={row.victim_id for row in updates},
             ).values_list("case_id", "victim_id")
         )
         claims, outcome = [], "claimed"
@@ -291,21 +291,33 @@ def _claim_row(
     """Decide, inside the claiming transaction, whether this locked row may be sent
     now; if not, cancel it or put it off and say why. `pauses` holds each provider's
     pause as first read in this claim."""
-    victim = notification.victim
-    if not _channel_allowed(victim, notification.channel):
-        return _cancel(notification, _("The victim no longer allows this channel."))
-    if (notification.case_id, victim.pk) not in on_case:
-        return _cancel(notification, _("The victim is no longer on the case."))
-    if notification.channel == Channel.SMS and (held := quiet_hours_end(now)):
+    if notification.kind == MessageKind.UPDATE:
+        victim = notification.victim
+        if not victim.may_contact_by(notification.channel):
+            return _cancel(notification, _("The victim no longer allows this channel."))
+        if (notification.case_id, victim.pk) not in on_case:
+            return _cancel(notification, _("The victim is no longer on the case."))
+    if held := held_for_quiet_hours(notification.kind, notification.channel, now):
         notification.next_attempt_at = held
         notification.save(update_fields=["next_attempt_at"])
         return "held for quiet hours"
     provider = provider_for(notification.channel)
     if provider.name not in pauses:
-        pauses[provider.name] = _paused_until(provider.name)
+        pauses[provider.name] = provider_paused_until(provider.name)
     if paused := pauses[provider.name]:
         _put_off(notification, (paused - now).total_seconds(), now)
         return "provider paused"
+    if notification.kind == MessageKind.SIGN_IN_CODE:
+        minted = sign_in_code_mint(attempt_id=notification.sign_in_attempt_id)
+        if minted is None:
+            # Says nothing of why: a row for details that matched nobody looks the
+            # same as one for an attempt that has ended.
+            return _cancel(notification, _("Not sent: nothing to send a code to."))
+        notification.victim = minted.victim
+        notification.case = minted.case
+        notification.force_id = minted.case.force_id
+        notification.save(update_fields=["victim", "case", "force"])
+        return _Claim(notification=notification, provider=provider, code=minted.code)
     return _Claim(notification=notification, provider=provider)
 
 
@@ -314,7 +326,7 @@ def _put_off(notification: Notification, wait: float, now: datetime.datetime) ->
     wait += random.uniform(0, max(1.0, wait))  # noqa: S311
     notification.next_attempt_at = now + datetime.timedelta(seconds=wait)
     notification.save(update_fields=["next_attempt_at"])
-    transaction.on_commit(partial(_hint_later, notification.pk, wait))
+    transaction.on_commit(partial(_hint_later, notification, wait))
 
 
 def _cancel(notification: Notification, reason: str) -> str:
@@ -369,10 +381,16 @@ def _send_claimed(claim: _Claim) -> _Sent | str:
     """Hand one claimed row to its provider; record a failure at once."""
     notification, provider = claim.notification, claim.provider
     try:
-        message = message_for(notification)
+        message = message_for(notification, code=claim.code)
         provider_id = None
         find_sent = getattr(provider, "find_sent", None)
-        if notification.attempts > 1 and find_sent is not None:
+        # A code is minted afresh for each attempt, so an earlier attempt's message
+        # (whose code no longer works) is no reason not to send this one.
+        if (
+            notification.attempts > 1
+            and find_sent is not None
+            and notification.kind == MessageKind.UPDATE
+        ):
             # An earlier attempt may have reached the provider before failing.
             provider_id = find_sent(message.reference)
         if not provider_id:
@@ -405,7 +423,7 @@ def _release(claims: list[_Claim]) -> None:
         for claim in claims:
             name = claim.provider.name
             if name not in waits:
-                paused = _paused_until(name)
+                paused = provider_paused_until(name)
                 waits[name] = (
                     (paused - now).total_seconds() if paused else retry_delay(1)
                 )
@@ -470,13 +488,14 @@ def _record_sent(sent: list[_Sent]) -> None:
     audit_record_many(
         actor=None,
         action=AuditAction.DISCLOSE,
-        object_type="notification",
+        object_type=ObjectType.NOTIFICATION,
         objects=(
-            (
-                item.notification.pk,
-                item.notification.force_id,
-                item.notification.case_id,
-                {
+            Audited(
+                object_id=item.notification.pk,
+                force_id=item.notification.force_id,
+                case_id=item.notification.case_id,
+                detail={
+                    "kind": item.notification.kind,
                     "channel": item.notification.channel,
                     "to": mask_recipient(item.notification.channel, item.to),
                     "victim_id": item.notification.victim_id,
@@ -490,6 +509,8 @@ def _record_sent(sent: list[_Sent]) -> None:
 
 
 def _record_failure(notification: Notification, error: str) -> str:
+    if notification.kind == MessageKind.SIGN_IN_CODE:
+        sign_in_code_withdraw(attempt_id=notification.sign_in_attempt_id)
     _this_attempt(notification).filter(status=NotificationStatus.SENDING).update(
         status=NotificationStatus.PERMANENT_FAILURE,
         finished_at=timezone.now(),
@@ -509,11 +530,15 @@ def _record_retry(
 ) -> str:
     now = timezone.now()
     if error.retry_after is not None:
-        _pause(provider.name, error.retry_after)
+        provider_pause(provider.name, error.retry_after)
     delay = retry_delay(notification.attempts, error.retry_after)
     deadline = notification.first_attempted_at + datetime.timedelta(
         seconds=settings.NOTIFICATIONS_RETRY_PERIOD_SECONDS
     )
+    if notification.kind == MessageKind.SIGN_IN_CODE:
+        # A code is of no use once it has expired: stop trying then.
+        deadline = min(deadline, notification.sign_in_attempt.expires_at)
+        delay = min(delay, settings.NOTIFICATIONS_CODE_RETRY_MAX_DELAY_SECONDS)
     this_attempt = _this_attempt(notification).filter(status=NotificationStatus.SENDING)
     if now + datetime.timedelta(seconds=delay) > deadline:
         this_attempt.update(
@@ -521,6 +546,8 @@ def _record_retry(
             finished_at=now,
             last_error=str(error)[:300],
         )
+        if notification.kind == MessageKind.SIGN_IN_CODE:
+            sign_in_code_withdraw(attempt_id=notification.sign_in_attempt_id)
         logger.warning(
             "Notification %s gave up after %s attempts (case %s): %s",
             notification.pk,
@@ -534,7 +561,7 @@ def _record_retry(
         next_attempt_at=now + datetime.timedelta(seconds=delay),
         last_error=str(error)[:300],
     )
-    _hint_later(notification.pk, delay)
+    _hint_later(notification, delay)
     return "retrying"
 
 
@@ -563,11 +590,11 @@ def notifications_sweep() -> SweepResult:
                 ),
             )
             .order_by("claimed_at")
-            .values_list("pk", "first_attempted_at")[:batch]
+            .values_list("pk", "kind", "first_attempted_at")[:batch]
         )
-        expired = [pk for pk, first in stuck if first + period <= now]
-        recovered = [pk for pk, first in stuck if first + period > now]
-        Notification.objects.filter(pk__in=recovered).update(
+        expired = [pk for pk, _kind, first in stuck if first + period <= now]
+        recovered = [(pk, kind) for pk, kind, first in stuck if first + period > now]
+        Notification.objects.filter(pk__in=[pk for pk, _kind in recovered]).update(
             status=NotificationStatus.PENDING,
             next_attempt_at=now,
             last_error=_("The last attempt did not finish; trying again."),
@@ -591,11 +618,13 @@ def notifications_sweep() -> SweepResult:
                 ),
             )
             .order_by("next_attempt_at")
-            .values_list("pk", flat=True)[:batch]
+            .values_list("pk", "kind")[:batch]
         )
         # Restart the clock: handed over again only if this task is lost too.
-        Notification.objects.filter(pk__in=overdue).update(next_attempt_at=now)
-    requeued = notifications_enqueue(notification_ids=[*recovered, *overdue])
+        Notification.objects.filter(pk__in=[pk for pk, _kind in overdue]).update(
+            next_attempt_at=now
+        )
+    requeued = notifications_enqueue(rows=[*recovered, *overdue])
     if stuck or overdue:
         logger.info(
             "Notification sweep: %s recovered, %s given up, %s handed over",
@@ -605,147 +634,4 @@ def notifications_sweep() -> SweepResult:
         )
     return SweepResult(
         requeued=requeued, recovered=len(recovered), given_up=len(expired)
-    )
-
-
-# What GOV.UK Notify's delivery receipts say, in our statuses. "temporary-failure"
-# (phone off, inbox full) has ended Notify's own retries: staff must act.
-NOTIFY_RECEIPT_STATUSES = {
-    "delivered": NotificationStatus.DELIVERED,
-    "permanent-failure": NotificationStatus.PERMANENT_FAILURE,
-    "temporary-failure": NotificationStatus.TECHNICAL_FAILURE,
-    "technical-failure": NotificationStatus.TECHNICAL_FAILURE,
-}
-
-
-class ReceiptOutcome:
-    UPDATED = "updated"
-    IGNORED = "ignored"
-    UNKNOWN = "unknown"
-    NOT_YET_SENT = "not yet sent"
-
-
-@transaction.atomic
-def notification_record_receipt(
-    *, provider_id: str, reference: str, status: str
-) -> str:
-    """Record what the provider says became of a message, with an audit row; return
-    a ReceiptOutcome."""
-    new_status = NOTIFY_RECEIPT_STATUSES.get(status)
-    notification = Notification.objects.filter(
-        provider="notify", provider_id=provider_id
-    ).first()
-    if notification is None:
-        pk = reference.removeprefix(REFERENCE_PREFIX)
-        if reference.startswith(REFERENCE_PREFIX) and pk.isdigit():
-            sending = Notification.objects.filter(
-                pk=int(pk), status=NotificationStatus.SENDING
-            )
-            if sending.exists():
-                # The receipt overtook our own record of the send: ask Notify to
-                # tell us again later.
-                return ReceiptOutcome.NOT_YET_SENT
-        return ReceiptOutcome.UNKNOWN
-    if new_status is None or notification.status == new_status:
-        return ReceiptOutcome.IGNORED
-    updated = Notification.objects.filter(
-        pk=notification.pk, status=NotificationStatus.SENT
-    ).update(
-        status=new_status,
-        finished_at=timezone.now(),
-        last_error="" if new_status == NotificationStatus.DELIVERED else status,
-    )
-    if updated:
-        audit_record(
-            actor=None,
-            action=AuditAction.CHANGE,
-            object_type="notification",
-            object_id=notification.pk,
-            force_id=notification.force_id,
-            case_id=notification.case_id,
-            changed_fields=["status"],
-            detail={"status": new_status, "source": "notify delivery receipt"},
-        )
-    if updated and new_status in FAILED_STATUSES:
-        logger.warning(
-            "Notification %s was not delivered (case %s): %s",
-            notification.pk,
-            notification.case_id,
-            status,
-        )
-    return ReceiptOutcome.UPDATED if updated else ReceiptOutcome.IGNORED
-
-
-@transaction.atomic
-def notification_resend(*, notification: Notification, actor: Actor) -> Notification:
-    """Send a failed message again, as a new row, to the victim's current address."""
-    original = (
-        Notification.objects.select_for_update()
-        .select_related("victim")
-        .get(pk=notification.pk)
-    )
-    if original.status not in FAILED_STATUSES:
-        raise ValidationError(_("Only a failed message can be sent again."))
-    if Notification.objects.filter(resend_of=original).exists():
-        raise ValidationError(_("This message has already been sent again."))
-    if not _channel_allowed(original.victim, original.channel):
-        raise ValidationError(
-            _("The victim no longer allows this channel, or has no address for it.")
-        )
-    if not CaseVictim.objects.filter(
-        case_id=original.case_id, victim_id=original.victim_id
-    ).exists():
-        raise ValidationError(_("The victim is no longer on the case."))
-    now = timezone.now()
-    resend = Notification.objects.create(
-        force_id=original.force_id,
-        case_id=original.case_id,
-        victim_id=original.victim_id,
-        entry_id=original.entry_id,
-        channel=original.channel,
-        resend_of=original,
-        requested_by=actor if isinstance(actor, User) else None,
-        next_attempt_at=_earliest_send(original.channel, now),
-        created_at=now,
-    )
-    _deal_with(original, actor, now)
-    audit_record(
-        actor=actor,
-        action=AuditAction.CREATE,
-        object_type="notification",
-        object_id=resend.pk,
-        force_id=resend.force_id,
-        case_id=resend.case_id,
-        detail={"resend_of": original.pk, "channel": resend.channel},
-    )
-    if resend.next_attempt_at <= now:
-        transaction.on_commit(
-            partial(notifications_enqueue, notification_ids=[resend.pk]), robust=True
-        )
-    return resend
-
-
-@transaction.atomic
-def notification_mark_dealt_with(*, notification: Notification, actor: Actor) -> None:
-    """Take a failed message off the list: the victim was told another way."""
-    original = Notification.objects.select_for_update().get(pk=notification.pk)
-    if not original.is_open_failure:
-        raise ValidationError(_("This message has not failed, or was dealt with."))
-    _deal_with(original, actor, timezone.now())
-
-
-def _deal_with(
-    notification: Notification, actor: Actor, now: datetime.datetime
-) -> None:
-    notification.dealt_with_at = now
-    notification.dealt_with_by = actor if isinstance(actor, User) else None
-    notification.save(update_fields=["dealt_with_at", "dealt_with_by"])
-    audit_record(
-        actor=actor,
-        action=AuditAction.CHANGE,
-        object_type="notification",
-        object_id=notification.pk,
-        force_id=notification.force_id,
-        case_id=notification.case_id,
-        changed_fields=["dealt_with_at"],
     )

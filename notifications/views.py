@@ -7,7 +7,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from notifications.services import ReceiptOutcome, notification_record_receipt
+from notifications.receipts import ReceiptOutcome, notification_record_receipt
 
 logger = logging.getLogger(__name__)
 

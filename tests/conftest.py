@@ -8,6 +8,7 @@ from tests.factories import (
     StaffFactory,
     verified_staff_client,
 )
+from trackmycrime.testing import SERVICE_MARKERS
 
 
 @pytest.fixture
@@ -48,12 +49,25 @@ def case(force):
     return CaseFactory(force=force, crime_reference="NS/00001/26")
 
 
+def pytest_runtest_setup(item):
+    """Check what a test's markers say it needs: skip, or fail under
+    REQUIRE_SERVICES=1, before any of its fixtures start."""
+    for marker in item.iter_markers():
+        if check := SERVICE_MARKERS.get(marker.name):
+            check()
+
+
 @pytest.fixture(autouse=True)
-def _fresh_page_fragments():
-    """Each test renders pages afresh: no fragment cached by an earlier test."""
+def _fresh_caches():
+    """Each test starts with empty caches: no rate-limit count, throttle, provider
+    pause or page fragment left by an earlier test (SQLite reuses primary keys, so
+    a later test's client or victim would inherit an earlier one's counts). With
+    Redis this also empties the broker's database, so no task queued by an earlier
+    test reaches a later test's worker."""
     from django.core.cache import caches
 
-    caches["fragments"].clear()
+    for cache in caches.all():
+        cache.clear()
 
 
 @pytest.fixture
@@ -98,31 +112,11 @@ def notify_stub(settings):
     stub.stop()
 
 
-@pytest.fixture
-def no_provider_pause():
-    """Forget any "slow down" a provider asked for in an earlier test."""
-    from django.core.cache import cache
-
-    from notifications.services import PAUSE_KEY
-
-    cache.delete_many(
-        [
-            PAUSE_KEY.format(provider=name)
-            for name in ("file", "console", "smtp", "notify")
-        ]
-    )
-
-
-# The victim portal: messages land in a per-test outbox, rate-limit counters start at
-# zero, and tasks run in-process (with REDIS_URL set they would otherwise wait in Redis
-# for a worker).
+# The victim portal: messages land in a per-test outbox and tasks run in-process (with
+# REDIS_URL set they would otherwise wait in Redis for a worker).
 @pytest.fixture
 def portal(outbox, celery_eager):
-    from django.core.cache import cache
-
-    cache.clear()
-    yield outbox
-    cache.clear()
+    return outbox
 
 
 @pytest.fixture

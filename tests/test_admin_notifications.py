@@ -20,7 +20,7 @@ from tests.factories import (
 )
 from victims.constants import ContactPreference
 
-pytestmark = pytest.mark.usefixtures("celery_eager", "no_provider_pause")
+pytestmark = pytest.mark.usefixtures("celery_eager")
 
 # Session, staff member, device, permissions, one page of messages with their case
 # and victim joined in, and the admin's own look-ups: never one per message.

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import ApiClient
 from accounts.services import api_client_revoke
-from trackmycrime.testing import require_redis
+from trackmycrime.testing import redis_url
 
 CASE_URL = "/api/v1/cases/NS0000126"
 
@@ -103,18 +103,19 @@ def test_a_client_over_its_rate_is_told_to_wait(api, other_api, case):
     assert other_api.get(CASE_URL).status_code == 404  # its own count
 
 
+@pytest.mark.redis
 @override_settings(API_REQUESTS_PER_MINUTE=2)
 def test_the_rate_count_is_shared_through_redis(api, records_system, case):
     import redis
     from django.conf import settings
 
-    url = require_redis()
+    url = redis_url()
     assert settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
     cache.clear()
     api.get(CASE_URL)
     api.get(CASE_URL)
     # What another worker would see: the count, in Redis itself.
-    keys = redis.Redis.from_url(url).keys(f"*api-throttle:{records_system[0].pk}:*")
+    keys = redis.Redis.from_url(url).keys(f"*rate:api:{records_system[0].pk}:*")
     assert len(keys) == 1
     assert redis.Redis.from_url(url).get(keys[0]) == b"2"
     assert api.get(CASE_URL).status_code == 429

@@ -10,7 +10,8 @@ from rest_framework.test import APIClient
 from accounts.services import api_client_create
 from cases.models import Case, TimelineEntry
 from tests.factories import CaseFactory, ForceFactory
-from trackmycrime.testing import require_postgres
+
+pytestmark = pytest.mark.postgres
 
 
 def _at_once(token, url, body, headers, count=2):
@@ -38,7 +39,6 @@ def _at_once(token, url, body, headers, count=2):
 
 @pytest.fixture
 def setup(transactional_db):
-    require_postgres()
     force = ForceFactory(code="ns")
     _, token = api_client_create(force=force, name="RMS", actor=None)
     return force, token

@@ -5,7 +5,6 @@ from audit.constants import AuditAction
 from audit.models import AuditEvent, AuditEventImmutable
 from cases.services import case_change_stage
 from tests.factories import VictimFactory, verified_staff_client
-from trackmycrime.testing import require_postgres
 from victims.services import victim_update
 
 
@@ -61,8 +60,8 @@ def test_bulk_update_and_delete_are_refused(event):
         "DELETE FROM audit_auditevent",
     ],
 )
+@pytest.mark.postgres
 def test_postgresql_refuses_raw_update_and_delete(event, sql):
-    require_postgres()
     with (
         pytest.raises(DatabaseError, match="append-only"),
         transaction.atomic(),

@@ -16,7 +16,7 @@ from bench.pipeline import QUEUE, measure_pipeline
 from bench.web import production_env
 from notifications.constants import NotificationStatus
 from notifications.models import Notification
-from trackmycrime.testing import require_postgres, require_redis
+from trackmycrime.testing import redis_url
 
 pytestmark = [
     pytest.mark.redis,
@@ -30,8 +30,7 @@ MESSAGES = 20
 @pytest.fixture
 def broker():
     """This run's Redis database, emptied of any earlier test's messages."""
-    require_postgres()
-    url = require_redis()
+    url = redis_url()
     client = redis.Redis.from_url(url)
     client.flushdb()
     yield url, client

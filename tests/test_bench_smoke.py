@@ -6,27 +6,26 @@ that every figure is reported; the targets are judged only at full size.
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from trackmycrime.testing import require_redis, skip_or_fail
+import pytest
+
+from trackmycrime.testing import redis_url
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _bench_urls() -> tuple[str, str]:
-    database_url = os.environ.get("DATABASE_URL", "")
-    if not database_url.startswith("postgres"):
-        skip_or_fail("the benchmark needs PostgreSQL: set DATABASE_URL")
-    redis_url = require_redis()
-    if shutil.which("wrk") is None:
-        skip_or_fail("the benchmark needs wrk (apt-get install wrk)")
+    database_url = os.environ["DATABASE_URL"]
     base, name = database_url.rsplit("/", 1)
-    return f"{base}/{name}_bench_smoke", redis_url.rsplit("/", 1)[0] + "/8"
+    return f"{base}/{name}_bench_smoke", redis_url().rsplit("/", 1)[0] + "/8"
 
 
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.wrk
 def test_the_benchmark_reports_every_figure(tmp_path):
     database_url, redis_url = _bench_urls()
     result = subprocess.run(

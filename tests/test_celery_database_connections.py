@@ -13,7 +13,9 @@ from django.db import connection, transaction
 
 from trackmycrime.celery import app as celery_app
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# A worker's connection handling closes connections; on SQLite's in-memory test
+# database that would end the database for every later test.
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture

@@ -13,12 +13,13 @@ from cases.services import case_add_update
 from notifications import services
 from notifications.models import Notification
 from notifications.providers import TransientProviderError
+from notifications.policy import PAUSE_KEY
 from notifications.services import notification_send, notifications_sweep
 from tests.factories import CaseVictimFactory
 from tests.test_notification_sending import LookingUpProvider, ScriptedProvider
 from victims.constants import ContactPreference
 
-pytestmark = pytest.mark.usefixtures("celery_eager", "no_provider_pause")
+pytestmark = pytest.mark.usefixtures("celery_eager")
 
 MORNING = datetime.datetime(
     2026, 11, 24, 11, 0, tzinfo=zoneinfo.ZoneInfo("Europe/London")
@@ -28,7 +29,7 @@ MORNING = datetime.datetime(
 @pytest.fixture
 def provider(monkeypatch, time_machine):
     time_machine.move_to(MORNING, tick=False)
-    cache.delete(services.PAUSE_KEY.format(provider=ScriptedProvider.name))
+    cache.delete(PAUSE_KEY.format(provider=ScriptedProvider.name))
 
     def use(provider):
         monkeypatch.setattr(services, "provider_for", lambda channel: provider)

@@ -7,7 +7,7 @@ from django.conf import settings as django_settings
 
 from cases.constants import OffenceCategory, Stage
 from cases.services import case_add_update
-from notifications.constants import Channel, MessageTemplate
+from notifications.constants import MessageTemplate
 from notifications.content import (
     mask_recipient,
     message_for,
@@ -17,7 +17,7 @@ from notifications.content import (
 )
 from notifications.models import Notification
 from tests.factories import CaseFactory, CaseVictimFactory
-from victims.constants import ContactPreference, Language
+from victims.constants import Channel, ContactPreference, Language
 
 TEMPLATES = Path(__file__).resolve().parent.parent / (
     "notifications/templates/notifications/messages"
@@ -178,6 +178,7 @@ def test_the_personalisation_of_an_update_names_nothing():
     [
         ("email", "jane.doe@example.com", "j***@e***.com"),
         ("email", "x@localhost", "x***@l***"),
+        ("email", "x@mail.example.co.uk", "x***@m***.uk"),
         ("sms", "+447400123456", "+44*******456"),
     ],
 )

@@ -13,14 +13,14 @@ from audit.constants import AuditAction
 from audit.models import AuditEvent
 from cases.constants import Stage
 from cases.services import case_add_update, case_change_stage
-from notifications.constants import Channel, NotificationStatus
+from notifications.constants import NotificationStatus
 from notifications.models import Notification
 from notifications.services import notification_send, notifications_sweep
 from tests.factories import CaseVictimFactory
-from victims.constants import ContactPreference
+from victims.constants import Channel, ContactPreference
 from victims.models import CaseVictim
 
-pytestmark = pytest.mark.usefixtures("celery_eager", "no_provider_pause")
+pytestmark = pytest.mark.usefixtures("celery_eager")
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 

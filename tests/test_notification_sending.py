@@ -17,16 +17,12 @@ from notifications import services
 from notifications.constants import FAILED_STATUSES, NotificationStatus
 from notifications.models import Notification
 from notifications.providers import PermanentProviderError, TransientProviderError
-from notifications.services import (
-    notification_send,
-    notifications_sweep,
-    quiet_hours_end,
-    retry_delay,
-)
+from notifications.policy import PAUSE_KEY, quiet_hours_end, retry_delay
+from notifications.services import notification_send, notifications_sweep
 from tests.factories import CaseVictimFactory
 from victims.constants import ContactPreference
 
-pytestmark = pytest.mark.usefixtures("celery_eager", "no_provider_pause")
+pytestmark = pytest.mark.usefixtures("celery_eager")
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 MORNING = datetime.datetime(2026, 11, 24, 11, 0, tzinfo=LONDON)
@@ -65,7 +61,7 @@ class LookingUpProvider(ScriptedProvider):
 
 @pytest.fixture
 def provider(monkeypatch):
-    cache.delete(services.PAUSE_KEY.format(provider=ScriptedProvider.name))
+    cache.delete(PAUSE_KEY.format(provider=ScriptedProvider.name))
 
     def use(provider):
         monkeypatch.setattr(services, "provider_for", lambda channel: provider)

@@ -37,7 +37,7 @@ from notifications.models import Notification
 from tests.factories import CaseFactory, CaseVictimFactory, StaffFactory
 from tests.notify_stub import NOTIFY_TEMPLATE_IDS, Failure, notify_environment
 from trackmycrime.celery import app as celery_app
-from trackmycrime.testing import require_postgres, require_redis
+from trackmycrime.testing import redis_url
 from victims.constants import ContactPreference
 
 pytestmark = [
@@ -140,19 +140,14 @@ class Worker:
 
 
 @pytest.fixture
-def services_up():
-    require_postgres()
-    return require_redis()
-
-
-@pytest.fixture
-def broker(services_up):
+def broker():
     """This run's Redis database, emptied of any earlier run's messages."""
     import redis
 
-    client = redis.Redis.from_url(services_up)
+    url = redis_url()
+    client = redis.Redis.from_url(url)
     client.flushdb()
-    yield services_up
+    yield url
     client.flushdb()
 
 

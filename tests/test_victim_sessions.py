@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from tests.portal import sign_in
-from victims.services import case_remove_victim
+from victims.membership import case_remove_victim
 
 pytestmark = pytest.mark.usefixtures("portal")
 

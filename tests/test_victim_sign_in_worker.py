@@ -1,41 +1,75 @@
-"""The production path: the sign-in request only queues a task (with nothing but the
-attempt's id) on Redis, and a real Celery worker matches the details and sends the
-code. Elsewhere the tests run tasks in-process; this one proves the real thing."""
+"""The production path: the sign-in request only queues a message (with nothing but
+the outbox row's id) on Redis, and a real Celery worker matches the details and
+sends the code. Elsewhere the tests run tasks in-process; this one proves the real
+thing, and that codes have a queue of their own."""
 
 import time
 
 import pytest
-from django.core.cache import cache
+import redis
+from django.conf import settings
 
+from cases.services import case_add_update
+from notifications.constants import MessageKind, NotificationStatus
+from notifications.models import Notification
 from tests.portal import outbox_messages
-from trackmycrime.testing import require_redis
+from trackmycrime.testing import redis_url
 from victims.models import SignInAttempt
 
+pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
-@pytest.mark.django_db(transaction=True)
+
+def _wait_for_messages(outbox, count: int) -> None:
+    deadline = time.monotonic() + 30
+    while len(outbox_messages(outbox)) < count and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
 def test_a_celery_worker_sends_the_code_queued_through_redis(
     client, victim_on_case, outbox
 ):
-    require_redis()
     from celery.contrib.testing.worker import start_worker
 
-    import victims.tasks  # noqa: F401 - registers the task with the worker
+    import notifications.tasks  # noqa: F401 - registers the task with the worker
     from trackmycrime.celery import app
 
     assert not app.conf.task_always_eager
-    cache.clear()
     with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
         response = client.post(
             "/sign-in/",
             {"crime_reference": "NS/00001/26", "contact": "victim@example.com"},
         )
         assert response.status_code == 303
-        deadline = time.monotonic() + 30
-        while not outbox_messages(outbox) and time.monotonic() < deadline:
-            time.sleep(0.1)
+        _wait_for_messages(outbox, 1)
     [message] = outbox_messages(outbox)
     assert message["to"] == "victim@example.com"
     attempt = SignInAttempt.objects.get()
     assert attempt.victim_id == victim_on_case.victim_id
-    assert not attempt.send_pending
-    cache.clear()
+    row = Notification.objects.get(sign_in_attempt=attempt)
+    assert (row.kind, row.status) == (MessageKind.SIGN_IN_CODE, NotificationStatus.SENT)
+
+
+def test_a_code_is_queued_apart_from_a_backlog_of_updates(
+    client, victim_on_case, officer, outbox
+):
+    from celery.contrib.testing.worker import start_worker
+
+    import notifications.tasks  # noqa: F401
+    from trackmycrime.celery import app
+
+    broker = redis.Redis.from_url(redis_url())
+    for number in range(20):
+        case_add_update(
+            case=victim_on_case.case, actor=officer, victim_text=f"Update {number}"
+        )
+    client.post(
+        "/sign-in/",
+        {"crime_reference": "NS/00001/26", "contact": "victim@example.com"},
+    )
+    # Each update goes by email and text message: 40 tasks wait on the default
+    # queue, and the code's task alone on its own, which every worker also reads.
+    assert broker.llen(settings.NOTIFICATIONS_UPDATE_QUEUE) == 40
+    assert broker.llen(settings.NOTIFICATIONS_CODE_QUEUE) == 1
+    with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
+        _wait_for_messages(outbox, 41)
+    assert len(outbox_messages(outbox)) == 41

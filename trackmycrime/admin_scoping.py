@@ -9,12 +9,12 @@ from django.contrib import admin
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
-from audit.constants import AuditAction
-from audit.services import audit_record
+from audit.constants import ObjectType
+from audit.services import Audited, audit_view
 
 
 class ForceScopedAdmin(admin.ModelAdmin):
-    audit_object_type = ""
+    audit_object_type: ObjectType
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         queryset = super().get_queryset(request)
@@ -30,13 +30,9 @@ class ForceScopedAdmin(admin.ModelAdmin):
         response = super().change_view(request, object_id, form_url, extra_context)
         obj = getattr(response, "context_data", {}).get("original")
         if request.method == "GET" and obj is not None:
-            audit_record(
+            audit_view(
                 actor=request.user,
-                action=AuditAction.VIEW,
                 object_type=self.audit_object_type,
-                object_id=obj.pk,
-                force_id=obj.force_id,
-                case_id=self.audit_case_id(obj),
-                ip_address=request.META.get("REMOTE_ADDR"),
+                objects=[Audited(obj.pk, obj.force_id, self.audit_case_id(obj))],
             )
         return response

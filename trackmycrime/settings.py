@@ -10,6 +10,7 @@ from pathlib import Path
 import dj_database_url
 from csp import constants as csp_constants
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 from trackmycrime.env import env_bool, env_int, env_list, env_str
 
@@ -59,6 +60,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "audit.middleware.AuditClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -245,6 +247,22 @@ NOTIFICATIONS_SWEEP_BATCH = env_int("NOTIFICATIONS_SWEEP_BATCH", 1000, minimum=1
 # A worker's task sends its own message and up to this many minus one other due ones,
 # for one database commit each side of the sending.
 NOTIFICATIONS_SEND_BATCH = env_int("NOTIFICATIONS_SEND_BATCH", 20, minimum=1)
+# Sign-in codes have a Celery queue of their own, so that a code never waits behind
+# a backlog of updates: every worker takes from both (codes first in turn), and
+# docker-compose also runs a worker for codes alone. A failing provider is retried
+# for a code at most this far apart, until the code expires.
+NOTIFICATIONS_UPDATE_QUEUE = "celery"
+NOTIFICATIONS_CODE_QUEUE = "sign-in"
+NOTIFICATIONS_CODE_RETRY_MAX_DELAY_SECONDS = env_int(
+    "NOTIFICATIONS_CODE_RETRY_MAX_DELAY_SECONDS", 30, minimum=1
+)
+CELERY_TASK_DEFAULT_QUEUE = NOTIFICATIONS_UPDATE_QUEUE
+CELERY_TASK_CREATE_MISSING_QUEUES = True
+# A worker started without -Q consumes these, in this order.
+CELERY_TASK_QUEUES = [
+    Queue(NOTIFICATIONS_CODE_QUEUE),
+    Queue(NOTIFICATIONS_UPDATE_QUEUE),
+]
 CELERY_BEAT_SCHEDULE = {
     "notifications-sweep": {
         "task": "notifications.sweep",

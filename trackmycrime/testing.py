@@ -1,13 +1,21 @@
 """Helpers shared by the tests.
 
-A test that needs a real service (PostgreSQL, Redis) skips with a reason when it is
-missing on a developer's machine; with REQUIRE_SERVICES=1 (CI) it fails instead.
+A test that needs something beyond the embedded default says so with one marker
+(`postgres`, `redis`, `chromium`, `wrk`); `tests/conftest.py` checks each marker
+before the test runs. On a developer's machine a missing service skips the test with
+its reason; with REQUIRE_SERVICES=1 (CI) it fails instead.
 """
 
 import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
 
 
 def services_required() -> bool:
@@ -27,8 +35,12 @@ def require_postgres() -> None:
         )
 
 
-def require_redis() -> str:
-    """Return the Redis URL after checking that Redis answers."""
+def redis_url() -> str:
+    """Return REDIS_URL; only for tests marked `redis`, which checked it answers."""
+    return os.environ["REDIS_URL"]
+
+
+def require_redis() -> None:
     url = os.environ.get("REDIS_URL", "")
     if not url:
         skip_or_fail("this test needs Redis: set REDIS_URL")
@@ -38,4 +50,26 @@ def require_redis() -> str:
         redis.Redis.from_url(url, socket_connect_timeout=2).ping()
     except redis.RedisError as error:
         skip_or_fail(f"Redis at REDIS_URL does not answer: {error}")
-    return url
+
+
+def require_chromium() -> None:
+    if not Path(CHROMIUM).exists():
+        skip_or_fail(
+            f"this test needs Debian's chromium at {CHROMIUM}: apt-get install chromium"
+        )
+    if not (ROOT / "static" / "build" / "application.css").exists():
+        skip_or_fail("this test needs the front end: run `make frontend`")
+
+
+def require_wrk() -> None:
+    if shutil.which("wrk") is None:
+        skip_or_fail("this test needs wrk (apt-get install wrk)")
+
+
+# What each marker needs, checked in this one place (tests/conftest.py).
+SERVICE_MARKERS: dict[str, Callable[[], None]] = {
+    "postgres": require_postgres,
+    "redis": require_redis,
+    "chromium": require_chromium,
+    "wrk": require_wrk,
+}

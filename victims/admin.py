@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from audit.constants import ObjectType
 from trackmycrime.admin_scoping import ForceScopedAdmin
 from victims.models import Victim
 from victims.services import VICTIM_EDITABLE_FIELDS, victim_create, victim_update
@@ -8,7 +9,7 @@ from victims.services import VICTIM_EDITABLE_FIELDS, victim_create, victim_updat
 
 @admin.register(Victim)
 class VictimAdmin(ForceScopedAdmin):
-    audit_object_type = "victim"
+    audit_object_type = ObjectType.VICTIM
     list_display = [
         "full_name",
         "contact_preference",

@@ -3,6 +3,15 @@ from dataclasses import dataclass
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from trackmycrime.rate_limits import RateLimit
+
+
+class Channel(models.TextChoices):
+    """The ways a message can reach a victim."""
+
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("Text message")
+
 
 class ContactPreference(models.TextChoices):
     """The channels a victim said are safe. 'No contact' means none at all."""
@@ -11,6 +20,14 @@ class ContactPreference(models.TextChoices):
     EMAIL = "email", _("Email only")
     SMS = "sms", _("Text message only")
     NONE = "none", _("No contact")
+
+
+SAFE_CHANNELS: dict[str, frozenset[str]] = {
+    ContactPreference.EMAIL_AND_SMS: frozenset({Channel.EMAIL, Channel.SMS}),
+    ContactPreference.EMAIL: frozenset({Channel.EMAIL}),
+    ContactPreference.SMS: frozenset({Channel.SMS}),
+    ContactPreference.NONE: frozenset(),
+}
 
 
 class EnhancedRightsReason(models.TextChoices):
@@ -58,7 +75,6 @@ SIGN_IN_ATTEMPT_KEEP_SECONDS = 24 * 60 * 60
 class SignInOutcome(models.TextChoices):
     """What happened to one request or one code entry; recorded in the audit trail."""
 
-    CODE_SENT = "code_sent", _("Code sent")
     NO_MATCH = "no_match", _("No victim with portal access matched")
     SEND_FAILED = "send_failed", _("The code could not be sent")
     RATE_LIMITED = "rate_limited", _("Too many attempts")
@@ -84,14 +100,6 @@ class SignOutReason(models.TextChoices):
 # hostile person can delay a victim by at most one window, never lock them out for good.
 # "requests" counts sign-in requests and new codes (it also caps how many messages a
 # victim can be sent); "wrong_codes" counts wrong codes entered, which are guesses.
-@dataclass(frozen=True)
-class RateLimit:
-    counter: str
-    scope: str
-    hits: int
-    seconds: int
-
-
 SIGN_IN_REQUEST_LIMITS = (
     RateLimit("requests", "ip", 30, 15 * 60),
     RateLimit("requests", "reference", 5, 15 * 60),

@@ -6,9 +6,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
-from notifications.constants import Channel
+from audit.constants import ActorKind, AuditActor
 from victims.constants import (
+    SAFE_CHANNELS,
     SIGN_IN_CODE_MAX_FAILURES,
+    Channel,
     ContactPreference,
     EnhancedRightsReason,
     Language,
@@ -116,23 +118,29 @@ class Victim(models.Model):
         if errors:
             raise ValidationError(errors)
 
-    @property
-    def email_is_safe(self) -> bool:
-        return bool(self.email) and self.contact_preference in (
-            ContactPreference.EMAIL,
-            ContactPreference.EMAIL_AND_SMS,
+    def may_contact_by(self, channel: str) -> bool:
+        """Return whether the victim said `channel` is safe and gave an address for
+        it: the one rule for every message, checked again each time one is sent."""
+        return bool(self.address_for(channel)) and (
+            channel in SAFE_CHANNELS[self.contact_preference]
         )
 
-    @property
-    def sms_is_safe(self) -> bool:
-        return bool(self.mobile) and self.contact_preference in (
-            ContactPreference.SMS,
-            ContactPreference.EMAIL_AND_SMS,
-        )
+    def address_for(self, channel: str) -> str:
+        """Return where a message on `channel` goes: the email address, or the mobile
+        number in international format; empty if there is none."""
+        if channel == Channel.EMAIL:
+            return self.email
+        return self.mobile.as_e164 if self.mobile else ""
 
     @property
-    def audit_actor(self) -> tuple[str, str, str]:
-        return ("victim", str(self.pk), f"victim {self.pk}")
+    def safe_channels(self) -> list[str]:
+        return [channel for channel in Channel.values if self.may_contact_by(channel)]
+
+    @property
+    def audit_actor(self) -> AuditActor:
+        return AuditActor(
+            kind=ActorKind.VICTIM, id=str(self.pk), label=f"victim {self.pk}"
+        )
 
 
 class CaseVictim(models.Model):
@@ -190,7 +198,6 @@ class SignInAttempt(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     channel = models.CharField(max_length=10, choices=Channel.choices, blank=True)
     code_hash = models.CharField(max_length=64, blank=True)
-    send_pending = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     expires_at = models.DateTimeField()
     failure_count = models.PositiveSmallIntegerField(default=0)

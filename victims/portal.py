@@ -10,10 +10,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 
-from trackmycrime.client_ip import client_ip
+from audit.constants import ObjectType
+from audit.services import Audited, audit_view
 from victims.constants import SignOutReason
+from victims.models import CaseVictim
 from victims.selectors import portal_case_link
-from victims.services import victim_session_end
+from victims.sign_in import victim_session_end
 
 PORTAL_SESSION_KEY = "victim_portal"
 ATTEMPT_SESSION_KEY = "victim_sign_in_attempt"
@@ -63,7 +65,6 @@ def portal_sign_out(request: HttpRequest, *, reason: SignOutReason) -> bool:
         victim_id=data["victim_id"],
         case_id=data["case_id"],
         reason=reason,
-        ip_address=client_ip(request),
     )
     return True
 
@@ -106,3 +107,21 @@ def victim_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def portal_page_viewed(link: CaseVictim, *, page: str, shows_case: bool) -> None:
+    """Record that a signed-in victim looked at a portal page showing their case,
+    or only their own details."""
+    case = link.case
+    audit_view(
+        actor=link.victim,
+        object_type=ObjectType.CASE if shows_case else ObjectType.VICTIM,
+        objects=[
+            Audited(
+                object_id=case.pk if shows_case else link.victim_id,
+                force_id=case.force_id,
+                case_id=case.pk,
+                detail={"page": page},
+            )
+        ],
+    )

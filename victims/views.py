@@ -31,16 +31,16 @@ from victims.portal import (
     ATTEMPT_SESSION_KEY,
     PORTAL_SESSION_KEY,
     RESENT_SESSION_KEY,
+    portal_page_viewed,
     portal_sign_in,
     portal_sign_out,
     victim_required,
 )
 from victims.selectors import force_support_services, victim_timeline
-from victims.services import (
+from victims.sign_in import (
     sign_in_attempt_start,
     sign_in_code_check,
     sign_in_code_resend,
-    victim_page_view_record,
 )
 
 
@@ -199,13 +199,7 @@ def case_detail(request: HttpRequest) -> HttpResponse:
         # Read only when the cached page has to be made again.
         "timeline": SimpleLazyObject(lambda: victim_timeline(case_id=case.pk)),
     }
-    victim_page_view_record(
-        victim=link.victim,
-        case=case,
-        subject=case,
-        page="case",
-        ip_address=client_ip(request),
-    )
+    portal_page_viewed(link, page="case", shows_case=True)
     return render(request, "victims/case.html", context)
 
 
@@ -215,13 +209,7 @@ def support(request: HttpRequest) -> HttpResponse:
     link = request.portal
     force = link.case.force
     # The page shows whether the victim has enhanced rights: their details.
-    victim_page_view_record(
-        victim=link.victim,
-        case=link.case,
-        subject=link.victim,
-        page="support",
-        ip_address=client_ip(request),
-    )
+    portal_page_viewed(link, page="support", shows_case=False)
     context = {
         "force": force,
         "support_services": force_support_services(force_id=force.pk),
@@ -236,13 +224,7 @@ def support(request: HttpRequest) -> HttpResponse:
 @victim_required
 def contact_preferences(request: HttpRequest) -> HttpResponse:
     link = request.portal
-    victim_page_view_record(
-        victim=link.victim,
-        case=link.case,
-        subject=link.victim,
-        page="contact_preferences",
-        ip_address=client_ip(request),
-    )
+    portal_page_viewed(link, page="contact_preferences", shows_case=False)
     return render(
         request,
         "victims/contact_preferences.html",

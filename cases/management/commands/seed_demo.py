@@ -20,8 +20,9 @@ from cases.constants import ClosingReason, OffenceCategory, Outcome, Stage
 from cases.models import Case, Force, SupportService, normalise_crime_reference
 from cases.services import case_add_update, case_change_stage, case_create
 from victims.constants import ContactPreference, EnhancedRightsReason
+from victims.membership import case_add_victim
 from victims.models import Victim
-from victims.services import case_add_victim, victim_create
+from victims.services import victim_create
 
 DEMO_PASSWORD = "demo-password-local-only"  # noqa: S105 - printed for local use only
 

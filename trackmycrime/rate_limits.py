@@ -1,0 +1,60 @@
+"""The one rate limiter: fixed windows counted in the shared cache (Redis in
+production, so every web worker sees the same counts).
+
+The first hit starts a window (`add` sets its expiry); `incr` is atomic on Redis and
+locked in local memory; later hits never extend the window, so a cool-off ends when
+its window does. Both the victims' sign-in limits and the API throttle count here.
+
+Hand-written rather than the `limits` library: it is a dozen lines over the cache
+the service already configures (its timeouts, its failure handling, and the tests'
+clearing of it), where `limits` would bring a second Redis connection to look after.
+"""
+
+from dataclasses import dataclass
+
+from django.core.cache import cache
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """At most `hits` of `counter` per `seconds`, counted for each `scope`
+    identifier (e.g. per network address)."""
+
+    counter: str
+    scope: str
+    hits: int
+    seconds: int
+
+    def key(self, identifier: str) -> str:
+        return f"rate:{self.counter}:{self.scope}:{self.seconds}:{identifier}"
+
+
+def window_count(key: str, seconds: int) -> int:
+    """Count one hit in the window stored at `key`, starting it (for `seconds`) if
+    there is none; return the hits so far, this one included."""
+    cache.add(key, 0, timeout=seconds)
+    try:
+        return cache.incr(key)
+    except ValueError:  # the window ended between add and incr
+        cache.set(key, 1, timeout=seconds)
+        return 1
+
+
+def rate_limits_hit(
+    *, limits: tuple[RateLimit, ...], identifiers: dict[str, str]
+) -> bool:
+    """Count one hit against every limit; return True if any is now over."""
+    over = False
+    for limit in limits:
+        hits = window_count(limit.key(identifiers[limit.scope]), limit.seconds)
+        over = over or hits > limit.hits
+    return over
+
+
+def rate_limits_reached(
+    *, limits: tuple[RateLimit, ...], identifiers: dict[str, str]
+) -> bool:
+    """Return True if any limit is already used up, without counting a hit."""
+    keys = {limit.key(identifiers[limit.scope]): limit.hits for limit in limits}
+    counts = cache.get_many(list(keys))
+    return any(counts.get(key, 0) >= hits for key, hits in keys.items())
