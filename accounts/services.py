@@ -1,6 +1,7 @@
 import datetime
 import hashlib
 import secrets
+from collections.abc import Iterable
 
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
@@ -45,6 +46,7 @@ def staff_create(
     last_name: str = "",
     rank: str = "",
     is_superuser: bool = False,
+    actor: Actor | None = None,
 ) -> tuple[User, str]:
     """Create a member of staff and return them with their password."""
     groups_ensure()
@@ -61,11 +63,52 @@ def staff_create(
     )
     if group:
         user.groups.add(Group.objects.get(name=group))
+    _audit_staff(user, actor, AuditAction.CREATE)
     return user, password
 
 
+def _audit_staff(
+    user: User, actor: Actor | None, action: AuditAction, changed: Iterable[str] = ()
+) -> None:
+    audit_record(
+        actor=actor,
+        action=action,
+        object_type=ObjectType.STAFF,
+        object_id=user.pk,
+        force_id=user.force_id,
+        changed_fields=changed,
+    )
+
+
 @transaction.atomic
-def staff_second_factor_issue(user: User) -> tuple[str, list[str]]:
+def staff_save(
+    *, user: User, actor: Actor | None, changed_fields: Iterable[str]
+) -> None:
+    """Save a member of staff added or changed in the back office (their groups
+    are saved with the form), and audit the names of what changed."""
+    created = user.pk is None
+    changed = sorted(changed_fields)
+    if not created and not changed:
+        return
+    user.save()
+    _audit_staff(
+        user,
+        actor,
+        AuditAction.CREATE if created else AuditAction.CHANGE,
+        () if created else changed,
+    )
+
+
+@transaction.atomic
+def staff_password_changed(*, user: User, actor: Actor | None) -> None:
+    """Record that someone set a member of staff's password in the back office."""
+    _audit_staff(user, actor, AuditAction.CHANGE, ["password"])
+
+
+@transaction.atomic
+def staff_second_factor_issue(
+    user: User, actor: Actor | None = None
+) -> tuple[str, list[str]]:
     """Give a member of staff an authenticator app device and backup codes.
 
     Return the TOTP provisioning URI and the unused single-use backup codes; codes are
@@ -80,6 +123,7 @@ def staff_second_factor_issue(user: User) -> tuple[str, list[str]]:
     if not backup.token_set.exists():
         for _index in range(BACKUP_CODE_COUNT):
             backup.token_set.create(token=StaticToken.random_token())
+        _audit_staff(user, actor, AuditAction.CHANGE, ["second_factor"])
     codes = list(backup.token_set.order_by("id").values_list("token", flat=True))
     return totp.config_url, codes
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from audit.constants import ObjectType
 from cases.constants import Stage
+from cases.forces import force_save, support_service_delete, support_service_save
 from cases.forms import CaseAdminForm, TimelineUpdateForm
 from cases.models import (
     Case,
@@ -337,3 +338,35 @@ class ForceAdmin(admin.ModelAdmin):
         if request.user.is_superuser:
             return []
         return ["name", "code", "crime_reference_pattern"]
+
+    def save_model(self, request, obj, form, change):
+        force_save(force=obj, actor=request.user, changed_fields=form.changed_data)
+
+    def delete_model(self, request, obj):
+        raise PermissionDenied  # a force's cases and staff outlive any edit here
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_formset(self, request, form, formset, change):
+        """Save the force's support services through the service that audits."""
+        new, changed, deleted = [], [], []
+        for inline_form in formset.forms:
+            if not inline_form.has_changed():
+                continue
+            service = inline_form.instance
+            if inline_form.cleaned_data.get("DELETE"):
+                if service.pk is not None:
+                    support_service_delete(service=service, actor=request.user)
+                    deleted.append(service)
+                continue
+            fields = [name for name in inline_form.changed_data if name != "DELETE"]
+            (changed if service.pk else new).append(service)
+            service.force = form.instance
+            support_service_save(
+                service=service, actor=request.user, changed_fields=fields
+            )
+        # What the admin's change message reads, as formset.save() would have set it.
+        formset.new_objects = new
+        formset.changed_objects = [(obj, []) for obj in changed]
+        formset.deleted_objects = deleted

@@ -102,9 +102,13 @@ def case_create(
     reported_on: datetime.date | None = None,
     update_interval_days: int = 28,
     victim_text: str = "",
+    recorded_at: datetime.datetime | None = None,
 ) -> Case:
-    """Record a new case and tell its future victims that their report is recorded."""
-    now = timezone.now()
+    """Record a new case and tell its future victims that their report is recorded.
+
+    `recorded_at`, here and in the other timeline services, is for history loaded
+    after the fact (demo data): when it was recorded, if not now."""
+    now = recorded_at or timezone.now()
     case = Case(
         force=force,
         crime_reference=crime_reference.strip(),
@@ -124,6 +128,7 @@ def case_create(
         victim_text=victim_text or _("We recorded your report."),
         actor=actor,
         occurred_at=now,
+        recorded_at=now,
     )
     audit_record(
         actor=actor,
@@ -296,6 +301,7 @@ def case_change_stage(
     outcome: str = "",
     closing_reason: str = "",
     closing_explanation: str = "",
+    recorded_at: datetime.datetime | None = None,
 ) -> TimelineEntry:
     """Move a case to a new stage, tell its victims, and set the Victims' Code
     deadline by which they must have been told."""
@@ -307,7 +313,7 @@ def case_change_stage(
     if errors:
         raise ValidationError(errors)
 
-    now = timezone.now()
+    now = recorded_at or timezone.now()
     occurred_at = occurred_at or now
     if occurred_at > now + datetime.timedelta(minutes=5):
         raise ValidationError({"occurred_at": [_("This cannot be in the future.")]})
@@ -344,6 +350,7 @@ def case_change_stage(
         staff_note=staff_note,
         actor=actor,
         occurred_at=occurred_at,
+        recorded_at=now,
         code_deadline=_code_deadline(case, occurred_at)
         if stage in CODE_NOTIFIABLE_STAGES
         else None,
@@ -371,6 +378,7 @@ def case_add_update(
     staff_note: str = "",
     visible_to_victim: bool = True,
     occurred_at: datetime.datetime | None = None,
+    recorded_at: datetime.datetime | None = None,
 ) -> TimelineEntry:
     """Add an update to the timeline; a visible one restarts the agreed interval."""
     errors = update_errors(
@@ -381,6 +389,7 @@ def case_add_update(
     if errors:
         raise ValidationError(errors)
     case = Case.objects.select_for_update().get(pk=case.pk)
+    now = recorded_at or timezone.now()
     entry = _timeline_add(
         case=case,
         kind=EntryKind.UPDATE,
@@ -388,7 +397,8 @@ def case_add_update(
         staff_note=staff_note.strip(),
         visible_to_victim=visible_to_victim,
         actor=actor,
-        occurred_at=occurred_at or timezone.now(),
+        occurred_at=occurred_at or now,
+        recorded_at=now,
     )
     if visible_to_victim:
         case.next_update_due = _next_update_due(case, entry.recorded_at)
@@ -411,6 +421,7 @@ def _timeline_add(
     kind: str,
     actor: Actor | None,
     occurred_at: datetime.datetime,
+    recorded_at: datetime.datetime,
     victim_text: str = "",
     staff_note: str = "",
     stage: str = "",
@@ -426,6 +437,7 @@ def _timeline_add(
         staff_note=staff_note,
         visible_to_victim=visible_to_victim,
         occurred_at=occurred_at,
+        recorded_at=recorded_at,
         recorded_by=recorded_by,
         recorded_by_label=recorded_by_label,
         code_deadline=code_deadline,

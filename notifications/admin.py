@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 
 from audit.constants import ObjectType
 from audit.services import Audited, audit_view
-from notifications.constants import FAILED_STATUSES
+from notifications.constants import FAILED_STATUSES, MessageKind
 from notifications.content import mask_recipient
 from notifications.models import FailedNotification, Notification
 from notifications.staff_actions import (
@@ -235,7 +235,11 @@ class FailedNotificationAdmin(_ReadOnlyNotificationAdmin):
         return (
             super()
             .get_queryset(request)
-            .filter(status__in=FAILED_STATUSES, dealt_with_at__isnull=True)
+            .filter(
+                kind=MessageKind.UPDATE,
+                status__in=FAILED_STATUSES,
+                dealt_with_at__isnull=True,
+            )
         )
 
     @admin.action(

@@ -20,7 +20,7 @@ from victims.models import CaseVictim
 def notification_resend(*, notification: Notification, actor: Actor) -> Notification:
     """Send a failed message again, as a new row, to the victim's current address."""
     original = (
-        Notification.objects.select_for_update()
+        Notification.objects.select_for_update(of=("self",))
         .select_related("victim")
         .get(pk=notification.pk)
     )

@@ -12,8 +12,8 @@ from audit.models import AuditEvent
 from cases.services import case_add_update
 from notifications import services
 from notifications.models import Notification
-from notifications.providers import TransientProviderError
 from notifications.policy import PAUSE_KEY
+from notifications.providers import TransientProviderError
 from notifications.services import notification_send, notifications_sweep
 from tests.factories import CaseVictimFactory
 from tests.test_notification_sending import LookingUpProvider, ScriptedProvider

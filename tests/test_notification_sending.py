@@ -16,8 +16,8 @@ from cases.services import case_add_update
 from notifications import services
 from notifications.constants import FAILED_STATUSES, NotificationStatus
 from notifications.models import Notification
-from notifications.providers import PermanentProviderError, TransientProviderError
 from notifications.policy import PAUSE_KEY, quiet_hours_end, retry_delay
+from notifications.providers import PermanentProviderError, TransientProviderError
 from notifications.services import notification_send, notifications_sweep
 from tests.factories import CaseVictimFactory
 from victims.constants import ContactPreference

@@ -14,10 +14,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from notifications.constants import NotificationStatus
+from notifications.models import Notification
 from notifications.providers import (
     PermanentProviderError,
     TransientProviderError,
 )
+from notifications.services import notification_send
 from tests.factories import CaseFactory, CaseVictimFactory
 from tests.portal import (
     enter_code,
@@ -27,9 +30,6 @@ from tests.portal import (
     sign_in,
 )
 from victims.constants import ContactPreference, SignInOutcome
-from notifications.constants import NotificationStatus
-from notifications.models import Notification
-from notifications.services import notification_send
 from victims.models import SignInAttempt
 from victims.sign_in import (
     sign_in_attempt_start,

@@ -6,51 +6,108 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0004_case_compliance_permission'),
-        ('notifications', '0001_outbox'),
-        ('victims', '0005_sign_in_attempts_sent_through_the_outbox'),
+        ("cases", "0004_case_compliance_permission"),
+        ("notifications", "0001_outbox"),
+        ("victims", "0005_sign_in_attempts_sent_through_the_outbox"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('update', 'Update'), ('sign_in_code', 'Sign-in code')], default='update', max_length=20),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[("update", "Update"), ("sign_in_code", "Sign-in code")],
+                default="update",
+                max_length=20,
+            ),
         ),
         migrations.AddField(
-            model_name='notification',
-            name='sign_in_attempt',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='victims.signinattempt'),
+            model_name="notification",
+            name="sign_in_attempt",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="messages",
+                to="victims.signinattempt",
+            ),
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='case',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to='cases.case'),
+            model_name="notification",
+            name="case",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="notifications",
+                to="cases.case",
+            ),
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='entry',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to='cases.timelineentry', verbose_name='timeline entry'),
+            model_name="notification",
+            name="entry",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="notifications",
+                to="cases.timelineentry",
+                verbose_name="timeline entry",
+            ),
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='force',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.force'),
+            model_name="notification",
+            name="force",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="cases.force",
+            ),
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='victim',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to='victims.victim'),
+            model_name="notification",
+            name="victim",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="notifications",
+                to="victims.victim",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='notification',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('entry__isnull', False), ('kind', 'update'), ('sign_in_attempt__isnull', True)), models.Q(('kind', 'sign_in_code'), ('sign_in_attempt__isnull', False), ('entry__isnull', True)), _connector='OR'), name='notification_belongs_to_an_entry_or_a_sign_in'),
+            model_name="notification",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("entry__isnull", False),
+                        ("kind", "update"),
+                        ("sign_in_attempt__isnull", True),
+                    ),
+                    models.Q(
+                        ("kind", "sign_in_code"),
+                        ("sign_in_attempt__isnull", False),
+                        ("entry__isnull", True),
+                    ),
+                    _connector="OR",
+                ),
+                name="notification_belongs_to_an_entry_or_a_sign_in",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='notification',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['pending', 'cancelled']), models.Q(('case__isnull', False), ('force__isnull', False), ('victim__isnull', False)), _connector='OR'), name='notification_sent_to_a_known_victim'),
+            model_name="notification",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status__in", ["pending", "cancelled"]),
+                    models.Q(
+                        ("case__isnull", False),
+                        ("force__isnull", False),
+                        ("victim__isnull", False),
+                    ),
+                    _connector="OR",
+                ),
+                name="notification_sent_to_a_known_victim",
+            ),
         ),
     ]

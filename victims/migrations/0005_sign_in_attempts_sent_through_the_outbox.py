@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('victims', '0004_victim_external_reference'),
+        ("victims", "0004_victim_external_reference"),
     ]
 
     operations = [
         migrations.RemoveField(
-            model_name='signinattempt',
-            name='send_pending',
+            model_name="signinattempt",
+            name="send_pending",
         ),
     ]

@@ -7,7 +7,6 @@ import contextlib
 import datetime
 from pathlib import Path
 
-import time_machine
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -336,46 +335,46 @@ class Command(BaseCommand):
         actor = staff[officer]
         name, email, mobile, preference, enhanced_reason = victim_data
         reported = timezone.now() - datetime.timedelta(days=10 + 9 * len(stages))
-        with time_machine.travel(reported, tick=False):
-            case = case_create(
+        case = case_create(
+            force=force,
+            crime_reference=reference,
+            offence_category=category,
+            victim_description=description,
+            officer_in_charge=actor,
+            reported_on=timezone.localdate(reported),
+            update_interval_days=UPDATE_INTERVALS.get(reference, 28),
+            actor=actor,
+            recorded_at=reported,
+        )
+        victim = Victim.objects.filter(force=force, full_name=name).first()
+        if victim is None:
+            victim = victim_create(
                 force=force,
-                crime_reference=reference,
-                offence_category=category,
-                victim_description=description,
-                officer_in_charge=actor,
-                reported_on=timezone.localdate(),
-                update_interval_days=UPDATE_INTERVALS.get(reference, 28),
                 actor=actor,
+                full_name=name,
+                email=email,
+                mobile=mobile,
+                contact_preference=preference,
+                enhanced_rights=bool(enhanced_reason),
+                enhanced_rights_reason=enhanced_reason,
             )
-            victim = Victim.objects.filter(force=force, full_name=name).first()
-            if victim is None:
-                victim = victim_create(
-                    force=force,
-                    actor=actor,
-                    full_name=name,
-                    email=email,
-                    mobile=mobile,
-                    contact_preference=preference,
-                    enhanced_rights=bool(enhanced_reason),
-                    enhanced_rights_reason=enhanced_reason,
-                )
-            case_add_victim(case=case, victim=victim, actor=actor)
+        case_add_victim(case=case, victim=victim, actor=actor)
         for step, stage in enumerate(stages):
             happened = reported + datetime.timedelta(days=9 * (step + 1))
             delay = LATE_RECORDING.get((reference, stage), datetime.timedelta(hours=3))
-            with time_machine.travel(happened + delay, tick=False):
-                case_change_stage(
-                    case=case,
-                    stage=stage,
-                    actor=actor,
-                    victim_text=STAGE_MESSAGES[stage],
-                    occurred_at=happened,
-                    outcome=Outcome.CONVICTED if stage == Stage.OUTCOME else "",
-                    closing_reason=_closing_reason(stage, stages),
-                    closing_explanation=CLOSING_EXPLANATION
-                    if stage == Stage.CLOSED
-                    else "",
-                )
+            case_change_stage(
+                case=case,
+                stage=stage,
+                actor=actor,
+                victim_text=STAGE_MESSAGES[stage],
+                occurred_at=happened,
+                recorded_at=happened + delay,
+                outcome=Outcome.CONVICTED if stage == Stage.OUTCOME else "",
+                closing_reason=_closing_reason(stage, stages),
+                closing_explanation=CLOSING_EXPLANATION
+                if stage == Stage.CLOSED
+                else "",
+            )
         if stages and stages[-1] == Stage.UNDER_INVESTIGATION:
             case_add_update(
                 case=case,
