@@ -24,7 +24,7 @@ class StaffAdmin(UserAdmin):
     list_filter = ["force", "is_active", "groups"]
     list_select_related = ["force"]
     fieldsets = [
-        *UserAdmin.fieldsets,
+        *(UserAdmin.fieldsets or ()),
         (
             _("Force and contact"),
             {
@@ -62,18 +62,17 @@ class ApiClientAdmin(admin.ModelAdmin):
     """Forces' records systems. Created with `manage.py create_api_client`, which
     prints the token once; here they are listed and revoked."""
 
-    list_display = [
+    readonly_fields = (
         "name",
         "force",
         "key_prefix",
         "created_at",
         "last_used_at",
         "revoked_at",
-    ]
+    )
+    list_display = fields = readonly_fields
     list_filter = ["force"]
     list_select_related = ["force"]
-    readonly_fields = list_display
-    fields = list_display
     actions = ["revoke"]
 
     def has_add_permission(self, request):

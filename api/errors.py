@@ -64,7 +64,7 @@ def exception_handler(exc: Exception, context: dict) -> Any:
             "code": "invalid",
             "errors": dict(_flatten(exc.detail)),
         }
-    else:
+    elif isinstance(exc, exceptions.APIException):
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         response.data = {"detail": str(detail), "code": _code(exc)}
     return response
@@ -125,7 +125,9 @@ class ErrorSerializer(serializers.Serializer):
         help_text="A stable code, e.g. invalid, not_found, not_authenticated, "
         "throttled, idempotency_key_reused."
     )
-    errors = serializers.DictField(
+    # A field named like Serializer.errors: the serializer's metaclass takes it
+    # out of the class, so the property is unharmed; the stubs cannot know that.
+    errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="On a 400: messages by field; nested fields are dotted, e.g. "

@@ -30,7 +30,12 @@ class StrictSerializer(serializers.Serializer):
         try:
             value = super().to_internal_value(data)
         except serializers.ValidationError as error:
-            errors = dict(error.detail)
+            detail = error.detail
+            errors = (
+                dict(detail)
+                if isinstance(detail, dict)
+                else {"non_field_errors": detail}
+            )
         for name in unknown:
             errors[str(name)] = [
                 self.unknown_field_messages.get(

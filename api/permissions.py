@@ -1,4 +1,6 @@
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
 
 from accounts.models import ApiClient
 
@@ -8,3 +10,12 @@ class IsApiClient(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return isinstance(request.user, ApiClient)
+
+
+def api_client(request: Request) -> ApiClient:
+    """Return the records system making the request; IsApiClient lets no one else
+    reach a view."""
+    client = request.user
+    if not isinstance(client, ApiClient):
+        raise PermissionDenied
+    return client

@@ -160,6 +160,7 @@ def _message_batch(
         for sent_at in mine.filter(status=NotificationStatus.SENT).values_list(
             "sent_at", flat=True
         )
+        if sent_at is not None
     ]
     references = {f"{REFERENCE_PREFIX}{pk}" for pk in ids}
     calls = Counter(
@@ -236,7 +237,7 @@ def _noop_batch(
             lambda: broker.exists(done_key), worker=worker, log=log, timeout=timeout
         )
         peak = _peak_rss_mb(worker.pid)
-    seconds = float(broker.get(done_key)) - ready_at
+    seconds = float(broker.get(done_key) or 0) - ready_at
     return {
         "count": count,
         "seconds": round(seconds, 2),
@@ -296,7 +297,7 @@ def _wait_for_ready(
 
     key = READY_KEY.format(run=run)
     _wait_until(lambda: broker.exists(key), worker=worker, log=log, timeout=120)
-    ready_at = float(broker.get(key))
+    ready_at = float(broker.get(key) or 0)
     broker.delete(key)
     return ready_at
 

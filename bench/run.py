@@ -99,7 +99,7 @@ def _web_load(
         "health_check": (f"http://127.0.0.1:{port}/healthz", None),
         "case_page": (f"http://127.0.0.1:{port}/case/", {"Cookie": f"{name}={key}"}),
     }
-    runs = {page: [] for page in pages}
+    runs: dict[str, list] = {page: [] for page in pages}
     with gunicorn(env, port=port, workers=2) as server:
         for url, headers in pages.values():  # warm up both
             wrk(url, seconds=2, connections=8, headers=headers, script_dir=workdir)

@@ -28,7 +28,7 @@ from cases.services import (
     case_update,
 )
 from notifications.admin import FailedMessagesFilter, NotificationInline
-from trackmycrime.admin_scoping import ForceScopedAdmin
+from trackmycrime.admin_scoping import ForceScopedAdmin, staff_of
 from trackmycrime.pagination import CappedCountPaginator
 from victims.membership import case_add_victim, case_remove_victim
 from victims.models import CaseVictim
@@ -332,7 +332,7 @@ class ForceAdmin(admin.ModelAdmin):
         queryset = super().get_queryset(request)
         if request.user.is_superuser:
             return queryset
-        return queryset.filter(pk=request.user.force_id)
+        return queryset.filter(pk=staff_of(request).force_id)
 
     def get_readonly_fields(self, request, obj=None):
         if request.user.is_superuser:

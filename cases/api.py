@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from api.errors import error_responses
 from api.idempotency import IDEMPOTENCY_KEY, REPLAYED, idempotent
 from api.pagination import ChangedSinceCursorPagination
+from api.permissions import api_client
 from api.schema import RETRY_AFTER
 from api.views import ApiView
 from audit.constants import ObjectType
@@ -103,7 +104,9 @@ def _not_found() -> NotFound:
 
 
 def _case_or_404(request: Request, crime_reference: str) -> Case:
-    case = case_for_force(force=request.user.force, crime_reference=crime_reference)
+    case = case_for_force(
+        force=api_client(request).force, crime_reference=crime_reference
+    )
     if case is None:
         raise _not_found()
     return case
@@ -126,7 +129,7 @@ class CaseDetailView(ApiView):
         tags=["cases"],
     )
     def get(self, request: Request, crime_reference: str) -> Response:
-        client = request.user
+        client = api_client(request)
         case = case_detail_for_force(
             force=client.force, crime_reference=crime_reference
         )
@@ -171,14 +174,14 @@ class CaseCollectionView(ApiView):
         paginator = ChangedSinceCursorPagination()
         page = paginator.paginate_queryset(
             cases_changed_since(
-                force=request.user.force,
+                force=api_client(request).force,
                 since=query.validated_data.get("updated_since"),
             ),
             request,
             view=self,
         )
         audit_view(
-            actor=request.user,
+            actor=api_client(request),
             object_type=ObjectType.CASE,
             objects=[Audited(case.pk, case.force_id, case.pk) for case in page or []],
         )
@@ -216,11 +219,11 @@ class CaseCollectionView(ApiView):
         serializer.is_valid(raise_exception=True)
         details = dict(serializer.validated_data)
         case, created = case_upsert(
-            force=request.user.force,
+            force=api_client(request).force,
             crime_reference=details.pop("crime_reference"),
             victims=details.pop("victims", []),
             details=details,
-            actor=request.user,
+            actor=api_client(request),
         )
         body = CaseSummarySerializer(case).data
         if created:
@@ -255,7 +258,7 @@ class CaseStageChangeView(ApiView):
         serializer = StageChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         entry = case_change_stage(
-            case=case, actor=request.user, **serializer.validated_data
+            case=case, actor=api_client(request), **serializer.validated_data
         )
         return Response(TimelineEntrySerializer(entry).data, status=201)
 
@@ -287,6 +290,6 @@ class CaseUpdateView(ApiView):
         serializer = CaseUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         entry = case_add_update(
-            case=case, actor=request.user, **serializer.validated_data
+            case=case, actor=api_client(request), **serializer.validated_data
         )
         return Response(TimelineEntrySerializer(entry).data, status=201)

@@ -1,5 +1,10 @@
+from typing import TYPE_CHECKING
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class Stage(models.TextChoices):
@@ -25,7 +30,7 @@ class Stage(models.TextChoices):
 REOPEN_STAGE = Stage.UNDER_INVESTIGATION
 
 
-def stage_move_error(current: str, new: str) -> str | None:
+def stage_move_error(current: str, new: str) -> "StrOrPromise | None":
     """Return why a case cannot move from `current` to `new`, or None if it can."""
     if current == new:
         return _("The case is already at this stage.")
@@ -104,7 +109,7 @@ class EntryKind(models.TextChoices):
 
 
 # What each stage means and what usually happens next, for the victim's case page.
-STAGE_EXPLANATIONS: dict[str, tuple[str, str]] = {
+STAGE_EXPLANATIONS: dict[str, tuple["StrOrPromise", "StrOrPromise"]] = {
     Stage.REPORTED: (
         _("We have recorded your report."),
         _("An officer will look at what you told us and decide how to investigate."),

@@ -1,4 +1,5 @@
 import re
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -17,6 +18,9 @@ from cases.constants import (
 )
 
 _REFERENCE_SEPARATORS = re.compile(r"[\s/\-]+")
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def normalise_crime_reference(reference: str) -> str:
@@ -63,7 +67,7 @@ class Force(models.Model):
                 {"crime_reference_pattern": _("Not a valid pattern: %s") % error}
             ) from None
 
-    def crime_reference_error(self, reference: str) -> str | None:
+    def crime_reference_error(self, reference: str) -> "StrOrPromise | None":
         """Return why `reference` is not one of this force's crime references."""
         normalised = normalise_crime_reference(reference)
         if not normalised:

@@ -135,7 +135,7 @@ class CaseDetailSerializer(CaseSummarySerializer):
 
     @extend_schema_field(MessageSerializer(many=True))
     def get_messages(self, case: Case) -> list:
-        return MessageSerializer(self.context["messages"], many=True).data
+        return list(MessageSerializer(self.context["messages"], many=True).data)
 
 
 class CaseUpsertSerializer(StrictSerializer):

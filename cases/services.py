@@ -4,7 +4,7 @@ victims can see also writes their messages (the notification outbox), in the sam
 transaction."""
 
 import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
@@ -43,6 +43,9 @@ CASE_EDITABLE_FIELDS = frozenset(
     }
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 def _recorded_by(actor: Actor | None) -> tuple[User | None, str]:
     if isinstance(actor, User):
@@ -52,14 +55,16 @@ def _recorded_by(actor: Actor | None) -> tuple[User | None, str]:
 
 def crime_reference_error(
     *, force: Force, reference: str, case_id: int | None = None
-) -> str | None:
+) -> "StrOrPromise | None":
     """Return why `reference` cannot be this case's crime reference, or None."""
     format_error = force.crime_reference_error(reference)
     if format_error:
         return format_error
     duplicate = Case.objects.filter(
         force=force, crime_reference_normalised=normalise_crime_reference(reference)
-    ).exclude(pk=case_id)
+    )
+    if case_id is not None:
+        duplicate = duplicate.exclude(pk=case_id)
     if duplicate.exists():
         return _("This force already has a case with this crime reference number.")
     return None
@@ -71,7 +76,7 @@ def _validate_case(case: Case) -> None:
         force=case.force, reference=case.crime_reference, case_id=case.pk
     )
     if reference_error:
-        errors["crime_reference"] = [reference_error]
+        errors["crime_reference"] = [str(reference_error)]
     officer = case.officer_in_charge
     if officer is not None and officer.force_id != case.force_id:
         errors["officer_in_charge"] = [_("Choose an officer from this case's force.")]

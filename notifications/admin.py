@@ -22,7 +22,7 @@ from notifications.staff_actions import (
     notification_mark_dealt_with,
     notification_resend,
 )
-from trackmycrime.admin_scoping import ForceScopedAdmin
+from trackmycrime.admin_scoping import ForceScopedAdmin, staff_of
 
 RESEND_PERMISSION = "notifications.resend_notification"
 
@@ -50,7 +50,7 @@ def what_next(notification: Notification) -> str:
             '<a href="{}">{}</a>', _resend_url(notification), _("Send again")
         )
     if notification.status in FAILED_STATUSES:
-        return _("Dealt with")
+        return str(_("Dealt with"))
     return ""
 
 
@@ -74,8 +74,8 @@ class NotificationInline(admin.TabularInline):
     fk_name = "case"
     extra = 0
     can_delete = False
-    fields = _FIELDS
-    readonly_fields = _FIELDS
+    fields = tuple(_FIELDS)
+    readonly_fields = tuple(_FIELDS)
     ordering = ["-created_at", "-id"]
     verbose_name = _("message to a victim")
     verbose_name_plural = _("messages to victims")
@@ -134,15 +134,22 @@ class _ReadOnlyNotificationAdmin(ForceScopedAdmin):
     list_per_page = 100
     show_full_result_count = False
     search_fields = ["=case__crime_reference"]
-    fields = ["case", "entry", *_FIELDS, "resend_of", "requested_by", "dealt_with_at"]
-    readonly_fields = fields
+    readonly_fields = (
+        "case",
+        "entry",
+        *_FIELDS,
+        "resend_of",
+        "requested_by",
+        "dealt_with_at",
+    )
+    fields = readonly_fields
 
     @admin.display(description=_("case"), ordering="case__crime_reference")
     def case_link(self, notification: Notification) -> str:
         return format_html(
             '<a href="{}">{}</a>',
             reverse("admin:cases_case_change", args=[notification.case_id]),
-            notification.case.crime_reference,
+            notification.case.crime_reference if notification.case else "",
         )
 
     def has_add_permission(self, request):
@@ -159,7 +166,7 @@ class _ReadOnlyNotificationAdmin(ForceScopedAdmin):
     def has_resend_permission(self, request) -> bool:
         return request.user.has_perm(RESEND_PERMISSION)
 
-    def audit_case_id(self, obj: Notification) -> int:
+    def audit_case_id(self, obj: Notification) -> int | None:
         return obj.case_id
 
 
@@ -192,7 +199,7 @@ class NotificationAdmin(_ReadOnlyNotificationAdmin):
         case_url = reverse("admin:cases_case_change", args=[notification.case_id])
         if request.method == "POST":
             try:
-                notification_resend(notification=notification, actor=request.user)
+                notification_resend(notification=notification, actor=staff_of(request))
             except ValidationError as error:
                 self.message_user(request, " ".join(error.messages), messages.ERROR)
             else:
@@ -201,7 +208,7 @@ class NotificationAdmin(_ReadOnlyNotificationAdmin):
                 )
             return HttpResponseRedirect(case_url)
         audit_view(
-            actor=request.user,
+            actor=staff_of(request),
             object_type=ObjectType.NOTIFICATION,
             objects=[
                 Audited(notification.pk, notification.force_id, notification.case_id)

@@ -74,6 +74,7 @@ def message_for(notification: Notification, *, code: str = "") -> OutgoingMessag
     """Return the message for an outbox row, from the victim's current choices; a
     sign-in code row needs the `code` minted as it was claimed."""
     victim = notification.victim
+    assert victim is not None, "only a row for a known victim is sent"
     if notification.kind == MessageKind.SIGN_IN_CODE:
         template = MessageTemplate.SIGN_IN_CODE
         personalisation = {
@@ -81,6 +82,8 @@ def message_for(notification: Notification, *, code: str = "") -> OutgoingMessag
             "minutes": str(SIGN_IN_CODE_VALID_SECONDS // 60),
         }
     else:
+        case, entry = notification.case, notification.entry
+        assert case is not None and entry is not None, "an update tells of an entry"
         wants_detail = (
             victim.detail_by_email
             if notification.channel == Channel.EMAIL
@@ -91,9 +94,9 @@ def message_for(notification: Notification, *, code: str = "") -> OutgoingMessag
         )
         personalisation = update_personalisation(
             template=template,
-            crime_reference=notification.case.crime_reference,
-            description=notification.case.victim_description,
-            update_text=notification.entry.victim_text,
+            crime_reference=case.crime_reference,
+            description=case.victim_description,
+            update_text=entry.victim_text,
         )
     language = message_language(victim.preferred_language)
     subject, body = render_message(

@@ -1,3 +1,5 @@
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -185,6 +187,11 @@ class Notification(models.Model):
     def reference(self) -> str:
         """Our id for the message at the provider: names nobody, unique per row."""
         return f"{REFERENCE_PREFIX}{self.pk}"
+
+    @property
+    def attempt_started_at(self) -> datetime.datetime:
+        """When the first attempt began: set when the row is first claimed."""
+        return self.first_attempted_at or self.created_at
 
     @property
     def is_open_failure(self) -> bool:

@@ -293,6 +293,7 @@ def _claim_row(
     pause as first read in this claim."""
     if notification.kind == MessageKind.UPDATE:
         victim = notification.victim
+        assert victim is not None, "an update is written for a known victim"
         if not victim.may_contact_by(notification.channel):
             return _cancel(notification, _("The victim no longer allows this channel."))
         if (notification.case_id, victim.pk) not in on_case:
@@ -308,6 +309,7 @@ def _claim_row(
         _put_off(notification, (paused - now).total_seconds(), now)
         return "provider paused"
     if notification.kind == MessageKind.SIGN_IN_CODE:
+        assert notification.sign_in_attempt_id, "a code row has its attempt"
         minted = sign_in_code_mint(attempt_id=notification.sign_in_attempt_id)
         if minted is None:
             # Says nothing of why: a row for details that matched nobody looks the
@@ -508,9 +510,13 @@ def _record_sent(sent: list[_Sent]) -> None:
     )
 
 
-def _record_failure(notification: Notification, error: str) -> str:
-    if notification.kind == MessageKind.SIGN_IN_CODE:
+def _withdraw_code(notification: Notification) -> None:
+    if notification.sign_in_attempt_id is not None:
         sign_in_code_withdraw(attempt_id=notification.sign_in_attempt_id)
+
+
+def _record_failure(notification: Notification, error: str) -> str:
+    _withdraw_code(notification)
     _this_attempt(notification).filter(status=NotificationStatus.SENDING).update(
         status=NotificationStatus.PERMANENT_FAILURE,
         finished_at=timezone.now(),
@@ -532,12 +538,12 @@ def _record_retry(
     if error.retry_after is not None:
         provider_pause(provider.name, error.retry_after)
     delay = retry_delay(notification.attempts, error.retry_after)
-    deadline = notification.first_attempted_at + datetime.timedelta(
+    deadline = notification.attempt_started_at + datetime.timedelta(
         seconds=settings.NOTIFICATIONS_RETRY_PERIOD_SECONDS
     )
-    if notification.kind == MessageKind.SIGN_IN_CODE:
+    if attempt := notification.sign_in_attempt:
         # A code is of no use once it has expired: stop trying then.
-        deadline = min(deadline, notification.sign_in_attempt.expires_at)
+        deadline = min(deadline, attempt.expires_at)
         delay = min(delay, settings.NOTIFICATIONS_CODE_RETRY_MAX_DELAY_SECONDS)
     this_attempt = _this_attempt(notification).filter(status=NotificationStatus.SENDING)
     if now + datetime.timedelta(seconds=delay) > deadline:
@@ -546,8 +552,7 @@ def _record_retry(
             finished_at=now,
             last_error=str(error)[:300],
         )
-        if notification.kind == MessageKind.SIGN_IN_CODE:
-            sign_in_code_withdraw(attempt_id=notification.sign_in_attempt_id)
+        _withdraw_code(notification)
         logger.warning(
             "Notification %s gave up after %s attempts (case %s): %s",
             notification.pk,
@@ -592,8 +597,11 @@ def notifications_sweep() -> SweepResult:
             .order_by("claimed_at")
             .values_list("pk", "kind", "first_attempted_at")[:batch]
         )
-        expired = [pk for pk, _kind, first in stuck if first + period <= now]
-        recovered = [(pk, kind) for pk, kind, first in stuck if first + period > now]
+        # A row stuck mid-send was claimed, so its first attempt time is set.
+        expired = [pk for pk, _kind, first in stuck if first and first + period <= now]
+        recovered = [
+            (pk, kind) for pk, kind, first in stuck if not first or first + period > now
+        ]
         Notification.objects.filter(pk__in=[pk for pk, _kind in recovered]).update(
             status=NotificationStatus.PENDING,
             next_attempt_at=now,

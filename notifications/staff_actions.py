@@ -28,14 +28,14 @@ def notification_resend(*, notification: Notification, actor: Actor) -> Notifica
         raise ValidationError(_("Only a failed message can be sent again."))
     if Notification.objects.filter(resend_of=original).exists():
         raise ValidationError(_("This message has already been sent again."))
-    if original.kind != MessageKind.UPDATE:
+    if original.kind != MessageKind.UPDATE or original.victim is None:
         raise ValidationError(_("Only an update can be sent again."))
     if not original.victim.may_contact_by(original.channel):
         raise ValidationError(
             _("The victim no longer allows this channel, or has no address for it.")
         )
     if not CaseVictim.objects.filter(
-        case_id=original.case_id, victim_id=original.victim_id
+        case=original.case, victim=original.victim
     ).exists():
         raise ValidationError(_("The victim is no longer on the case."))
     now = timezone.now()

@@ -63,7 +63,7 @@ class NotifyStub:
     @property
     def url(self) -> str:
         host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def start(self) -> "NotifyStub":
         self.thread.start()

@@ -17,7 +17,9 @@ def outbox_messages(outbox: Path) -> list[dict]:
 def latest_code(outbox: Path) -> str:
     messages = outbox_messages(outbox)
     assert messages, "no message was sent"
-    return CODE.search(messages[-1]["body"]).group(1)
+    found = CODE.search(messages[-1]["body"])
+    assert found, "the last message carries no code"
+    return found.group(1)
 
 
 def request_code(client, callbacks, reference: str, contact: str, **extra):

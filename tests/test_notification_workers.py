@@ -123,6 +123,7 @@ class Worker:
 
     def kill(self) -> None:
         """SIGKILL the worker, its pool processes and its beat, all at once."""
+        assert self.process is not None, "the worker was never started"
         os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=10)
 

@@ -5,12 +5,24 @@ searched, opened or changed, and a direct URL to one answers as if it did not ex
 Every staff view of a record's page is written to the audit trail.
 """
 
+from typing import Any
+
 from django.contrib import admin
-from django.db.models import Model, QuerySet
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from accounts.models import User
 from audit.constants import ObjectType
 from audit.services import Audited, audit_view
+
+
+def staff_of(request: HttpRequest) -> User:
+    """Return the member of staff making a back-office request (the admin site lets
+    no one else in)."""
+    if not isinstance(request.user, User):
+        raise PermissionDenied
+    return request.user
 
 
 class ForceScopedAdmin(admin.ModelAdmin):
@@ -18,12 +30,12 @@ class ForceScopedAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         queryset = super().get_queryset(request)
-        force_id = request.user.force_id
+        force_id = staff_of(request).force_id
         if force_id is None:
             return queryset.none()
         return queryset.filter(force_id=force_id)
 
-    def audit_case_id(self, obj: Model) -> int | None:
+    def audit_case_id(self, obj: Any) -> int | None:
         return None
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -31,7 +43,7 @@ class ForceScopedAdmin(admin.ModelAdmin):
         obj = getattr(response, "context_data", {}).get("original")
         if request.method == "GET" and obj is not None:
             audit_view(
-                actor=request.user,
+                actor=staff_of(request),
                 object_type=self.audit_object_type,
                 objects=[Audited(obj.pk, obj.force_id, self.audit_case_id(obj))],
             )

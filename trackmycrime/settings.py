@@ -109,7 +109,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "trackmycrime.sqlite3",
+            "NAME": str(VAR_DIR / "trackmycrime.sqlite3"),
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -140,7 +140,8 @@ else:
 CACHES["fragments"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "fragments",
-    "OPTIONS": {"MAX_ENTRIES": 5000},
+    # django-stubs types every cache setting as a string; OPTIONS is a dict.
+    "OPTIONS": {"MAX_ENTRIES": 5000},  # type: ignore[dict-item]
 }
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -397,8 +398,9 @@ LOGGING = {
 }
 if CELERY_TASK_ALWAYS_EAGER:
     # Tasks run inside the web process: a line per task would bury what matters.
-    LOGGING["loggers"]["celery.app.trace"] = {"level": "WARNING"}
-    LOGGING["loggers"]["kombu.connection"] = {"level": "ERROR"}
+    _loggers: dict = LOGGING["loggers"]  # type: ignore[assignment]  # a plain dict
+    _loggers["celery.app.trace"] = {"level": "WARNING"}
+    _loggers["kombu.connection"] = {"level": "ERROR"}
 
 # Content Security Policy (django-csp): only this site's own files; no inline code but
 # GOV.UK Frontend's two script tags, which carry a per-response nonce; never framed.

@@ -1,9 +1,13 @@
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from trackmycrime.rate_limits import RateLimit
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class Channel(models.TextChoices):
@@ -166,7 +170,7 @@ VICTIMS_CODE_RIGHTS = (
 @dataclass(frozen=True)
 class NationalSupportService:
     name: str
-    description: str
+    description: "StrOrPromise"
     phone: str
     url: str
 

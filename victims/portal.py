@@ -4,6 +4,7 @@ after 15 minutes without activity or 12 hours in all, never cached by the browse
 import time
 from collections.abc import Callable
 from functools import wraps
+from typing import cast
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -77,6 +78,12 @@ def _ended_reason(data: dict, now: float) -> SignOutReason | None:
     return None
 
 
+class PortalRequest(HttpRequest):
+    """A request from a signed-in victim: `portal` is their link to the case."""
+
+    portal: CaseVictim
+
+
 def victim_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Let only a signed-in victim in, and only to their own case.
 
@@ -103,8 +110,9 @@ def victim_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
         if now - data["last_seen"] >= SESSION_TOUCH_SECONDS:
             request.session[PORTAL_SESSION_KEY] = {**data, "last_seen": now}
             request.session.set_expiry(_stored_for())
-        request.portal = link
-        return view(request, *args, **kwargs)
+        portal_request = cast(PortalRequest, request)
+        portal_request.portal = link
+        return view(portal_request, *args, **kwargs)
 
     return wrapper
 

@@ -258,7 +258,7 @@ def victim_session_end(
     *, victim_id: int, case_id: int | None, reason: SignOutReason
 ) -> None:
     """Record that a victim's session ended, and why."""
-    case = Case.objects.filter(pk=case_id).only("force_id").first()
+    case = Case.objects.filter(pk=case_id).only("force_id").first() if case_id else None
     audit_record(
         actor=VictimById(victim_id),
         action=AuditAction.SIGN_OUT,

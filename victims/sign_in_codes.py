@@ -65,6 +65,8 @@ def _match(attempt: SignInAttempt) -> CaseVictim | None:
 def still_matches(attempt: SignInAttempt) -> Victim | None:
     """For a matched attempt: the victim, if they still have access, are still on
     the case, and the contact typed is still their safe channel."""
+    if attempt.victim_id is None or attempt.case_id is None:
+        return None
     link = portal_case_link(victim_id=attempt.victim_id, case_id=attempt.case_id)
     if link is None or not link.victim.may_contact_by(attempt.channel):
         return None

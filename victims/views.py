@@ -5,6 +5,8 @@ No crime reference, contact detail or code ever appears in a URL: every form pos
 and the attempt and the signed-in case live in the server-side session.
 """
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -31,6 +33,7 @@ from victims.portal import (
     ATTEMPT_SESSION_KEY,
     PORTAL_SESSION_KEY,
     RESENT_SESSION_KEY,
+    PortalRequest,
     portal_page_viewed,
     portal_sign_in,
     portal_sign_out,
@@ -42,6 +45,9 @@ from victims.sign_in import (
     sign_in_code_check,
     sign_in_code_resend,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def _redirect(name: str) -> HttpResponse:
@@ -100,6 +106,7 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
             ip_address=client_ip(request),
         )
         if check.outcome == SignInOutcome.SIGNED_IN:
+            assert check.victim_id is not None and check.case_id is not None
             portal_sign_in(request, victim_id=check.victim_id, case_id=check.case_id)
             return _redirect("victims:case")
         if check.outcome in (SignInOutcome.TOO_MANY_WRONG, SignInOutcome.ENDED):
@@ -137,11 +144,11 @@ def sign_in_new_code(request: HttpRequest) -> HttpResponse:
     return _code_ended(request, outcome)
 
 
-def _code_form_with_error(message: str) -> CodeForm:
+def _code_form_with_error(message: "StrOrPromise") -> CodeForm:
     """An empty code form showing `message` (a wrong code is never shown back)."""
     form = CodeForm(data={})
     form.is_valid()
-    form.errors["code"] = form.error_class([message])
+    form.errors["code"] = form.error_class([str(message)])
     return form
 
 
@@ -184,7 +191,7 @@ def session_ended(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @victim_required
-def case_detail(request: HttpRequest) -> HttpResponse:
+def case_detail(request: PortalRequest) -> HttpResponse:
     link = request.portal
     case = link.case
     meaning, what_next = STAGE_EXPLANATIONS[case.stage]
@@ -205,7 +212,7 @@ def case_detail(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @victim_required
-def support(request: HttpRequest) -> HttpResponse:
+def support(request: PortalRequest) -> HttpResponse:
     link = request.portal
     force = link.case.force
     # The page shows whether the victim has enhanced rights: their details.
@@ -222,7 +229,7 @@ def support(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @victim_required
-def contact_preferences(request: HttpRequest) -> HttpResponse:
+def contact_preferences(request: PortalRequest) -> HttpResponse:
     link = request.portal
     portal_page_viewed(link, page="contact_preferences", shows_case=False)
     return render(
