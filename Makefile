@@ -45,9 +45,13 @@ run: frontend seed
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
 	$(BIN)/gunicorn trackmycrime.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile -
 
+# pytest runs the tests in a shuffled order (pytest-randomly) and prints the seed
+# first: `make test PYTEST_ARGS="-p randomly --randomly-seed=1234"` repeats an order,
+# `PYTEST_ARGS="-p no:randomly"` runs them in file order.
 test: install frontend
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)
 
