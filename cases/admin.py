@@ -164,6 +164,7 @@ class CaseAdmin(ForceScopedAdmin):
                 "fields": [
                     "stage",
                     "stage_message",
+                    "occurred_at",
                     "outcome",
                     "closing_reason",
                     "closing_explanation",
@@ -266,6 +267,7 @@ class CaseAdmin(ForceScopedAdmin):
                 stage=data["stage"],
                 actor=request.user,
                 victim_text=data.get("stage_message") or "",
+                occurred_at=data.get("occurred_at"),
                 outcome=data.get("outcome") or "",
                 closing_reason=data.get("closing_reason") or "",
                 closing_explanation=data.get("closing_explanation") or "",

@@ -1,9 +1,21 @@
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.constants import Stage
 from cases.models import Case, Force, TimelineEntry
-from cases.services import crime_reference_error, stage_change_errors, update_errors
+from cases.services import (
+    crime_reference_error,
+    occurred_at_errors,
+    stage_change_errors,
+    update_errors,
+)
+
+DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def _now_to_the_minute() -> str:
+    return timezone.localtime().strftime(DATETIME_LOCAL_FORMAT)
 
 
 class CaseAdminForm(forms.ModelForm):
@@ -16,6 +28,19 @@ class CaseAdminForm(forms.ModelForm):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Leave empty to tell them only the new stage's name."),
+    )
+    occurred_at = forms.DateTimeField(
+        label=_("When the change of stage happened"),
+        required=False,
+        initial=_now_to_the_minute,
+        input_formats=[DATETIME_LOCAL_FORMAT, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+        widget=forms.DateTimeInput(
+            format=DATETIME_LOCAL_FORMAT, attrs={"type": "datetime-local"}
+        ),
+        help_text=_(
+            "UK time. The Victims' Code deadline runs from this moment, not from "
+            "when it is typed in. Not in the future, nor before the case was reported."
+        ),
     )
 
     force: Force | None = None  # the staff member's force, set by the admin
@@ -31,6 +56,7 @@ class CaseAdminForm(forms.ModelForm):
             "update_interval_days",
             "stage",
             "stage_message",
+            "occurred_at",
             "outcome",
             "closing_reason",
             "closing_explanation",
@@ -61,6 +87,12 @@ class CaseAdminForm(forms.ModelForm):
                 stage=stage,
                 outcome=cleaned.get("outcome") or "",
                 closing_reason=cleaned.get("closing_reason") or "",
+            )
+            errors.update(
+                occurred_at_errors(
+                    reported_on=cleaned.get("reported_on") or self.instance.reported_on,
+                    occurred_at=cleaned.get("occurred_at"),
+                )
             )
             for field, messages in errors.items():
                 self.add_error(field if field in self.fields else None, messages)

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -24,7 +25,7 @@ from cases.constants import (
     stage_move_error,
 )
 from cases.models import Case, Force, TimelineEntry, normalise_crime_reference
-from cases.working_days import add_working_days
+from cases.working_days import LONDON, add_working_days
 from notifications.services import notifications_create_for_entry
 from victims.services import case_add_victim, victim_upsert
 
@@ -272,6 +273,30 @@ def stage_change_errors(
     return errors
 
 
+# A clock a few minutes fast on the sender's side is not "the future".
+OCCURRED_AT_TOLERANCE = datetime.timedelta(minutes=5)
+
+
+def occurred_at_errors(
+    *, reported_on: datetime.date, occurred_at: datetime.datetime | None
+) -> dict[str, list[str]]:
+    """Return what is wrong with when something in a case is said to have happened:
+    never in the future, never before the case was reported. The Code's deadline
+    runs from this time, so an entry typed in late is still counted late."""
+    if occurred_at is None:
+        return {}
+    if occurred_at > timezone.now() + OCCURRED_AT_TOLERANCE:
+        return {"occurred_at": [_("This cannot be in the future.")]}
+    if occurred_at.astimezone(LONDON).date() < reported_on:
+        return {
+            "occurred_at": [
+                _("This cannot be before the case was reported, on %(date)s.")
+                % {"date": date_format(reported_on, "j F Y")}
+            ]
+        }
+    return {}
+
+
 def update_errors(
     *, victim_text: str, staff_note: str, visible_to_victim: bool
 ) -> dict[str, list[str]]:
@@ -306,10 +331,12 @@ def case_change_stage(
     if errors:
         raise ValidationError(errors)
 
+    if errors := occurred_at_errors(
+        reported_on=case.reported_on, occurred_at=occurred_at
+    ):
+        raise ValidationError(errors)
     now = timezone.now()
     occurred_at = occurred_at or now
-    if occurred_at > now + datetime.timedelta(minutes=5):
-        raise ValidationError({"occurred_at": [_("This cannot be in the future.")]})
     changed = ["stage"]
     case.stage = stage
     if stage == Stage.SUSPECT_ARRESTED and not case.suspect_interviewed:
@@ -380,6 +407,10 @@ def case_add_update(
     if errors:
         raise ValidationError(errors)
     case = Case.objects.select_for_update().get(pk=case.pk)
+    if errors := occurred_at_errors(
+        reported_on=case.reported_on, occurred_at=occurred_at
+    ):
+        raise ValidationError(errors)
     entry = _timeline_add(
         case=case,
         kind=EntryKind.UPDATE,
