@@ -1,13 +1,19 @@
+import csv
+from itertools import chain
+
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from audit.constants import AuditAction
+from audit.services import audit_record
+from cases.compliance import code_compliance, compliance_rows_for_export
 from cases.constants import Stage
 from cases.forms import CaseAdminForm, TimelineUpdateForm
 from cases.models import (
@@ -17,7 +23,6 @@ from cases.models import (
     TimelineEntry,
     normalise_crime_reference,
 )
-from cases.selectors import code_compliance
 from cases.services import (
     CASE_EDITABLE_FIELDS,
     case_add_update,
@@ -32,6 +37,54 @@ from victims.models import CaseVictim
 from victims.services import case_add_victim, case_remove_victim
 
 COMPLIANCE_PERIODS = {"30": _("30 days"), "90": _("90 days"), "365": _("a year")}
+CHART_WIDTH, CHART_HEIGHT, CHART_TOP, CHART_LEFT = 640, 240, 20, 44
+CHART_PLOT_HEIGHT = CHART_HEIGHT - CHART_TOP - 40
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _spreadsheet_safe(value: str) -> str:
+    """Keep a spreadsheet from running a cell as a formula (CSV injection)."""
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def compliance_chart(months: list) -> dict:
+    """Bar geometry for the month-by-month on-time rate, drawn as SVG on the server."""
+    count = max(len(months), 1)
+    slot = (CHART_WIDTH - CHART_LEFT - 10) / count
+    bars = []
+    for index, row in enumerate(months):
+        percent = row.on_time_percent
+        height = CHART_PLOT_HEIGHT * (percent or 0) / 100
+        bars.append(
+            {
+                "label": row.label,
+                "short_label": row.key.strftime("%b") if row.key else row.label,
+                "percent": percent,
+                "x": round(CHART_LEFT + index * slot + slot * 0.15, 1),
+                "width": round(slot * 0.7, 1),
+                "y": round(CHART_TOP + CHART_PLOT_HEIGHT - height, 1),
+                "height": round(height, 1),
+                "label_x": round(CHART_LEFT + index * slot + slot / 2, 1),
+            }
+        )
+    gridlines = [
+        {"percent": p, "y": round(CHART_TOP + CHART_PLOT_HEIGHT * (100 - p) / 100, 1)}
+        for p in (0, 25, 50, 75, 100)
+    ]
+    return {
+        "width": CHART_WIDTH,
+        "height": CHART_HEIGHT,
+        "left": CHART_LEFT,
+        "right": CHART_WIDTH - 10,
+        "axis_y": CHART_TOP + CHART_PLOT_HEIGHT,
+        "label_y": CHART_TOP + CHART_PLOT_HEIGHT + 18,
+        "bars": bars,
+        "gridlines": gridlines,
+    }
 
 
 class OfficerFilter(admin.SimpleListFilter):
@@ -212,17 +265,57 @@ class CaseAdmin(ForceScopedAdmin):
             raise PermissionDenied
         if request.user.force_id is None:
             raise Http404
-        days = request.GET.get("days", "90")
-        days = int(days) if days in COMPLIANCE_PERIODS else 90
+        days = request.GET.get("days", "365")
+        days = int(days) if days in COMPLIANCE_PERIODS else 365
+        if request.GET.get("format") == "csv":
+            return self._compliance_csv(request, days)
+        report = code_compliance(force_id=request.user.force_id, days=days)
         context = {
             **self.admin_site.each_context(request),
             "title": _("Victims' Code compliance"),
             "opts": self.model._meta,
-            "report": code_compliance(force_id=request.user.force_id, days=days),
+            "report": report,
+            "chart": compliance_chart(report.by_month),
             "days": days,
             "periods": COMPLIANCE_PERIODS,
         }
         return TemplateResponse(request, "admin/cases/case/compliance.html", context)
+
+    def _compliance_csv(self, request, days: int) -> StreamingHttpResponse:
+        force_id = request.user.force_id
+        audit_record(
+            actor=request.user,
+            action=AuditAction.VIEW,
+            object_type="code_compliance_export",
+            force_id=force_id,
+            detail={"days": days},
+            ip_address=request.META.get("REMOTE_ADDR"),
+        )
+        writer = csv.writer(_Echo())
+        rows = compliance_rows_for_export(force_id=force_id, days=days)
+        header = [
+            "crime_reference",
+            "deadline_kind",
+            "stage",
+            "officer",
+            "occurred_at",
+            "recorded_at",
+            "deadline",
+            "told_at",
+            "status",
+            "working_days_late",
+        ]
+        response = StreamingHttpResponse(
+            (
+                writer.writerow(row)
+                for row in chain([header], (map(_spreadsheet_safe, r) for r in rows))
+            ),
+            content_type="text/csv; charset=utf-8",
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="code-compliance-{days}-days.csv"'
+        )
+        return response
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)

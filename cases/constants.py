@@ -51,6 +51,12 @@ CODE_DEADLINE_WORKING_DAYS = 5
 CODE_DEADLINE_WORKING_DAYS_ENHANCED = 1
 
 
+class CodeClockKind(models.TextChoices):
+    """The Victims' Code deadlines the service measures. Other rights add theirs."""
+
+    RIGHT_6_EVENT = "right_6_event", _("Right 6: told of a step in the investigation")
+
+
 class Outcome(models.TextChoices):
     CONVICTED = "convicted", _("Convicted")
     ACQUITTED = "acquitted", _("Found not guilty")

@@ -20,11 +20,18 @@ from cases.constants import (
     CODE_DEADLINE_WORKING_DAYS_ENHANCED,
     CODE_NOTIFIABLE_STAGES,
     REOPEN_STAGE,
+    CodeClockKind,
     EntryKind,
     Stage,
     stage_move_error,
 )
-from cases.models import Case, Force, TimelineEntry, normalise_crime_reference
+from cases.models import (
+    Case,
+    CodeClock,
+    Force,
+    TimelineEntry,
+    normalise_crime_reference,
+)
 from cases.working_days import LONDON, add_working_days
 from notifications.services import notifications_create_for_entry
 from victims.services import case_add_victim, victim_upsert
@@ -384,6 +391,18 @@ def case_change_stage(
         changed_fields=changed,
         detail={"stage_from": previous, "stage_to": stage},
     )
+    if entry.code_deadline is not None:
+        CodeClock.objects.create(
+            force_id=case.force_id,
+            case=case,
+            entry=entry,
+            kind=CodeClockKind.RIGHT_6_EVENT,
+            stage=stage,
+            officer_id=case.officer_in_charge_id,
+            occurred_at=entry.occurred_at,
+            recorded_at=entry.recorded_at,
+            deadline=entry.code_deadline,
+        )
     notifications_create_for_entry(entry=entry)
     return entry
 

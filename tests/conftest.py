@@ -50,10 +50,16 @@ def case(force):
 
 @pytest.fixture(autouse=True)
 def _fresh_page_fragments():
-    """Each test renders pages afresh: no fragment cached by an earlier test."""
+    """Each test renders pages afresh: no fragment cached by an earlier test, and
+    no rate-limit or throttle count left by one (SQLite reuses primary keys, so a
+    later test's API client would inherit an earlier one's requests)."""
     from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
 
     caches["fragments"].clear()
+    # Redis is also the Celery broker in a run with REDIS_URL: leave it alone.
+    if isinstance(caches["default"], LocMemCache):
+        caches["default"].clear()
 
 
 @pytest.fixture
