@@ -3,10 +3,15 @@
 Every look-up is within one force: another force's cases do not exist here."""
 
 import datetime
+from dataclasses import dataclass
 from typing import TypedDict
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
+from django.utils import timezone
 
+from accounts.models import User
+from cases.compliance import DueDeadline, deadlines_due
+from cases.constants import Stage
 from cases.models import Case, Force, TimelineEntry, normalise_crime_reference
 from notifications.models import Notification
 from victims.models import Victim
@@ -73,4 +78,57 @@ def case_messages(*, case: Case) -> list[MessageSent]:
         Notification.objects.filter(case=case)
         .order_by("-created_at", "-id")
         .values("created_at", "sent_at", "channel", "status")
+    )
+
+
+# Counts on "My work" stop here: beyond it, the figure says "more than".
+WORK_COUNT_CAP = 1000
+WORK_LIST_LENGTH = 20
+
+
+@dataclass(frozen=True)
+class WorkCount:
+    count: int
+    capped: bool
+
+
+@dataclass(frozen=True)
+class MyWork:
+    force_wide: bool
+    open_cases: list[Case]
+    open_count: WorkCount
+    overdue: list[Case]
+    overdue_count: WorkCount
+    code_deadlines: list[DueDeadline]
+
+
+def _capped_count(cases: QuerySet[Case]) -> WorkCount:
+    count = cases.order_by()[: WORK_COUNT_CAP + 1].count()
+    return WorkCount(min(count, WORK_COUNT_CAP), count > WORK_COUNT_CAP)
+
+
+def my_work(*, user: User, force_wide: bool) -> MyWork:
+    """Return what an officer has to do, soonest due first: their open cases, those
+    overdue for the victims' agreed update, and the Code deadlines coming up.
+    `force_wide` (a supervisor) shows the same for the whole force."""
+    now = timezone.now()
+    cases = Case.objects.filter(force_id=user.force_id).exclude(stage=Stage.CLOSED)
+    if not force_wide:
+        cases = cases.filter(officer_in_charge=user)
+    soonest = cases.select_related("officer_in_charge").order_by(
+        F("next_update_due").asc(nulls_last=True), "id"
+    )
+    overdue = soonest.filter(next_update_due__lt=now)
+    return MyWork(
+        force_wide=force_wide,
+        open_cases=list(soonest[:WORK_LIST_LENGTH]),
+        open_count=_capped_count(cases),
+        overdue=list(overdue[:WORK_LIST_LENGTH]),
+        overdue_count=_capped_count(cases.filter(next_update_due__lt=now)),
+        code_deadlines=deadlines_due(
+            force_id=user.force_id,
+            now=now,
+            officer_id=None if force_wide else user.pk,
+            limit=WORK_LIST_LENGTH,
+        ),
     )

@@ -22,9 +22,24 @@ class StaffLoginForm(OTPAdminAuthenticationForm):
 
 
 class StaffAdminSite(OTPAdminSite):
-    """The back office: a password alone never gets in, a one-time code is required."""
+    """The back office: a password alone never gets in, a one-time code is required.
+
+    Its home page is "My work": what the signed-in officer has to do next, or, for a
+    supervisor, what the whole force has to do.
+    """
 
     login_form = StaffLoginForm
     site_header = _("Track My Crime back office")
     site_title = _("Track My Crime")
-    index_title = _("Cases and victims")
+    index_title = _("My work")
+
+    def index(self, request, extra_context=None):
+        from cases.selectors import my_work
+
+        user = request.user
+        context = dict(extra_context or {})
+        if user.force_id is not None and user.has_perm("cases.view_case"):
+            context["work"] = my_work(
+                user=user, force_wide=user.has_perm("cases.view_code_compliance")
+            )
+        return super().index(request, context)
