@@ -3,11 +3,14 @@ from itertools import chain
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import Http404, HttpRequest, StreamingHttpResponse
 from django.template.response import TemplateResponse
+from django.templatetags.static import static
 from django.urls import path
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -21,8 +24,8 @@ from cases.models import (
     Force,
     SupportService,
     TimelineEntry,
-    normalise_crime_reference,
 )
+from cases.selectors import cases_matching
 from cases.services import (
     CASE_EDITABLE_FIELDS,
     case_add_update,
@@ -134,14 +137,14 @@ class TimelineEntryInline(admin.TabularInline):
         "victim_text",
         "staff_note",
         "visible_to_victim",
-        "recorded_by_label",
+        "recorded_by_name",
         "code_deadline",
     ]
     readonly_fields = [
         "occurred_at",
         "kind",
         "stage",
-        "recorded_by_label",
+        "recorded_by_name",
         "code_deadline",
     ]
     ordering = ["-occurred_at", "-id"]
@@ -153,6 +156,10 @@ class TimelineEntryInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("recorded by"))
+    def recorded_by_name(self, entry: TimelineEntry) -> str:
+        return entry.recorded_by_label
 
 
 class CaseVictimInline(admin.TabularInline):
@@ -172,12 +179,13 @@ class CaseAdmin(ForceScopedAdmin):
     list_display = [
         "crime_reference",
         "victim_description",
-        "offence_category",
         "stage",
         "officer_in_charge",
-        "next_update_due",
+        "update_due",
         "overdue",
     ]
+    # What is due soonest first; closed cases, with nothing due, last.
+    ordering = [F("next_update_due").asc(nulls_last=True), "id"]
     list_filter = [
         "stage",
         OfficerFilter,
@@ -192,7 +200,8 @@ class CaseAdmin(ForceScopedAdmin):
     paginator = CappedCountPaginator
     search_fields = ["crime_reference"]
     search_help_text = _(
-        "Search by crime reference number (any spacing or capitals) or victim name."
+        "Search by crime reference number or part of it, or by a victim's name, "
+        "email address or mobile number."
     )
     inlines = [CaseVictimInline, TimelineEntryInline, NotificationInline]
     readonly_fields = ["next_update_due", "closed_at", "suspect_interviewed"]
@@ -228,26 +237,38 @@ class CaseAdmin(ForceScopedAdmin):
         ),
     ]
 
-    @admin.display(boolean=True, description=_("overdue"))
-    def overdue(self, case: Case) -> bool:
-        return case.is_overdue
+    @admin.display(description=_("next update due"), ordering="next_update_due")
+    def update_due(self, case: Case) -> str:
+        if case.next_update_due is None:
+            return "—"
+        return date_format(timezone.localtime(case.next_update_due), "j M Y")
+
+    @admin.display(description=_("overdue"))
+    def overdue(self, case: Case) -> str:
+        """An icon and words: a red warning for an overdue update, a tick if not."""
+        if case.is_closed:
+            return "—"
+        if case.is_overdue:
+            return format_html(
+                '<img src="{}" alt="" width="13" height="13"> <strong>{}</strong>',
+                static("admin/img/icon-alert.svg"),
+                _("Overdue"),
+            )
+        return format_html(
+            '<img src="{}" alt="" width="13" height="13"> {}',
+            static("admin/img/icon-yes.svg"),
+            _("On time"),
+        )
 
     def get_search_results(self, request, queryset, search_term):
-        """Search crime references when the term has a digit, else victims' names.
-
-        Each search then uses its own index; one query matching either would read
-        every case of the force.
-        """
+        """Search by what the term looks like (cases.selectors.cases_matching), so
+        that each search uses its own index."""
         term = search_term.strip()
         if not term:
             return queryset, False
-        if any(character.isdigit() for character in term):
-            reference = normalise_crime_reference(term)
-            return queryset.filter(
-                crime_reference_normalised__startswith=reference
-            ), False
-        named = CaseVictim.objects.filter(victim__full_name__icontains=term)
-        return queryset.filter(pk__in=named.values("case_id")), False
+        return cases_matching(
+            cases=queryset, force=request.user.force, term=term
+        ), False
 
     def get_urls(self):
         return [

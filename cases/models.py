@@ -182,14 +182,11 @@ class Case(models.Model):
             ),
             # "My work" and the default case list: what is due soonest first.
             models.Index(
-                fields=["force", "next_update_due", "id"],
-                condition=~Q(stage=Stage.CLOSED),
-                name="case_force_open_due",
+                fields=["force", "next_update_due", "id"], name="case_force_due"
             ),
             models.Index(
                 fields=["officer_in_charge", "next_update_due", "id"],
-                condition=~Q(stage=Stage.CLOSED),
-                name="case_officer_open_due",
+                name="case_officer_due",
             ),
         ]
 

@@ -3,10 +3,13 @@
 Every look-up is within one force: another force's cases do not exist here."""
 
 import datetime
+import re
 from dataclasses import dataclass
 from typing import TypedDict
 
-from django.db.models import F, Prefetch, QuerySet
+import phonenumbers
+from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import User
@@ -14,7 +17,7 @@ from cases.compliance import DueDeadline, deadlines_due
 from cases.constants import Stage
 from cases.models import Case, Force, TimelineEntry, normalise_crime_reference
 from notifications.models import Notification
-from victims.models import Victim
+from victims.models import CaseVictim, Victim
 
 _MAX_REFERENCE_LENGTH = Case._meta.get_field("crime_reference").max_length
 
@@ -132,3 +135,55 @@ def my_work(*, user: User, force_wide: bool) -> MyWork:
             limit=WORK_LIST_LENGTH,
         ),
     )
+
+
+def _phone_number(term: str) -> str | None:
+    """Return `term` as an international mobile number, if it is a UK-style one."""
+    if not re.fullmatch(r"[+\d][\d\s()-]{6,}", term):
+        return None
+    try:
+        number = phonenumbers.parse(term, "GB")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _reference_letters(force: Force | None) -> set[str]:
+    """The letters a force's crime references start with, e.g. {"NS"}."""
+    if force is None:
+        return set()
+    example = normalise_crime_reference(force.crime_reference_example)
+    letters = {re.match(r"[A-Z]*", example).group(), force.code.upper()}
+    return {prefix for prefix in letters if prefix.isalpha()}
+
+
+def cases_matching(*, cases: QuerySet[Case], force: Force | None, term: str):
+    """Return the cases a back-office search for `term` finds, each kind of term by
+    its own index: an email address finds its victims' cases; a mobile number too;
+    a term with digits finds crime references starting with it, with or without
+    the force's letters ("10001" finds NS/10001/26); anything else, victims' names.
+    """
+    if "@" in term:
+        victims = Victim.objects.alias(email_lower=Lower("email")).filter(
+            email_lower=term.lower()
+        )
+        return cases.filter(
+            pk__in=CaseVictim.objects.filter(victim__in=victims).values("case_id")
+        )
+    if any(character.isdigit() for character in term):
+        reference = normalise_crime_reference(term)
+        found = Q(crime_reference_normalised__startswith=reference)
+        for letters in _reference_letters(force):
+            if not reference.startswith(letters):
+                found |= Q(crime_reference_normalised__startswith=letters + reference)
+        if mobile := _phone_number(term):
+            found |= Q(
+                pk__in=CaseVictim.objects.filter(victim__mobile=mobile).values(
+                    "case_id"
+                )
+            )
+        return cases.filter(found)
+    named = CaseVictim.objects.filter(victim__full_name__icontains=term)
+    return cases.filter(pk__in=named.values("case_id"))

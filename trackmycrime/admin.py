@@ -12,6 +12,13 @@ class StaffLoginForm(OTPAdminAuthenticationForm):
     the code itself and only that device records a failed attempt.
     """
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["otp_token"].label = _("Security code")
+        self.fields["otp_token"].help_text = _(
+            "The 6-digit code from your authenticator app, or one of your backup codes."
+        )
+
     def _chosen_device(self, user):
         device = super()._chosen_device(user)
         if device is not None:
@@ -29,6 +36,9 @@ class StaffAdminSite(OTPAdminSite):
     """
 
     login_form = StaffLoginForm
+    login_template = "admin/staff_login.html"
+    # The case list needs the width at 1280 px; the home page lists every section.
+    enable_nav_sidebar = False
     site_header = _("Track My Crime back office")
     site_title = _("Track My Crime")
     index_title = _("My work")

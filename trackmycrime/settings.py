@@ -302,8 +302,10 @@ AUTH_PASSWORD_VALIDATORS = [
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Track My Crime")
 
 LANGUAGE_CODE = "en-gb"
-LANGUAGES = [("en", "English")]
+# British English, so that dates read "20 December 2026, 4:44pm" (en_GB formats).
+LANGUAGES = [("en-gb", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["trackmycrime.formats"]
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True

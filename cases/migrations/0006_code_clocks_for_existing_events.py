@@ -32,7 +32,7 @@ def create_clocks(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0005_code_clocks_and_open_cases_by_due_date"),
+        ("cases", "0005_code_clocks_and_cases_by_due_date"),
     ]
 
     operations = [migrations.RunPython(create_clocks, migrations.RunPython.noop)]
