@@ -227,6 +227,7 @@ class CaseAdmin(ForceScopedAdmin):
                     "stage",
                     "stage_message",
                     "occurred_at",
+                    "confirm_backward_move",
                     "outcome",
                     "closing_reason",
                     "closing_explanation",

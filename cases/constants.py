@@ -36,6 +36,15 @@ def stage_move_error(current: str, new: str) -> str | None:
     return None
 
 
+def stage_move_is_backward(current: str, new: str) -> bool:
+    """Return whether moving from `current` to `new` goes back (or reopens a closed
+    case): victims will read it on their timeline for good, so staff confirm it."""
+    order = list(Stage.values)
+    if current not in order or new not in order:
+        return False
+    return order.index(new) < order.index(current)
+
+
 # Stages whose news the Victims' Code says a victim must be given within a deadline
 # (Right 6): arrest or interview, release, charge, and a decision to close.
 CODE_NOTIFIABLE_STAGES = frozenset(

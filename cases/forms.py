@@ -2,12 +2,13 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.constants import Stage
+from cases.constants import Stage, stage_move_is_backward
 from cases.models import Case, Force, TimelineEntry
 from cases.services import (
     crime_reference_error,
     occurred_at_errors,
     stage_change_errors,
+    stage_change_victim_text,
     update_errors,
 )
 
@@ -43,6 +44,15 @@ class CaseAdminForm(forms.ModelForm):
         ),
     )
 
+    confirm_backward_move = forms.BooleanField(
+        label=_("Yes, move the case back to this stage and tell the victims"),
+        required=False,
+        help_text=_(
+            "Needed only when the case goes back a stage or is reopened. Check what "
+            "the victims are told above: it stays on their timeline."
+        ),
+    )
+
     force: Force | None = None  # the staff member's force, set by the admin
 
     class Meta:
@@ -57,6 +67,7 @@ class CaseAdminForm(forms.ModelForm):
             "stage",
             "stage_message",
             "occurred_at",
+            "confirm_backward_move",
             "outcome",
             "closing_reason",
             "closing_explanation",
@@ -94,6 +105,24 @@ class CaseAdminForm(forms.ModelForm):
                     occurred_at=cleaned.get("occurred_at"),
                 )
             )
+            if (
+                not errors
+                and stage_move_is_backward(initial_stage, stage)
+                and not cleaned.get("confirm_backward_move")
+            ):
+                errors["confirm_backward_move"] = [
+                    _(
+                        "This moves the case back from '%(current)s' to '%(new)s'. "
+                        'The victims will be told: "%(text)s" Reword that above '
+                        "if it would mislead them, then confirm and save again."
+                    )
+                    % {
+                        "current": Stage(initial_stage).label,
+                        "new": Stage(stage).label,
+                        "text": cleaned.get("stage_message")
+                        or stage_change_victim_text(stage=stage),
+                    }
+                ]
             for field, messages in errors.items():
                 self.add_error(field if field in self.fields else None, messages)
         elif not self.instance.pk and stage and stage != Stage.REPORTED:

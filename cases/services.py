@@ -315,6 +315,13 @@ def update_errors(
     return {}
 
 
+def stage_change_victim_text(*, stage: str) -> str:
+    """Return what victims are told of a change of stage when staff write nothing."""
+    return _("Your case has moved to a new stage: %(stage)s.") % {
+        "stage": Stage(stage).label
+    }
+
+
 @transaction.atomic
 def case_change_stage(
     *,
@@ -371,9 +378,7 @@ def case_change_stage(
         case=case,
         kind=EntryKind.STAGE_CHANGE,
         stage=stage,
-        victim_text=victim_text
-        or _("Your case has moved to a new stage: %(stage)s.")
-        % {"stage": Stage(stage).label},
+        victim_text=victim_text or stage_change_victim_text(stage=stage),
         staff_note=staff_note,
         actor=actor,
         occurred_at=occurred_at,
