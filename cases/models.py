@@ -308,10 +308,11 @@ class CodeClock(models.Model):
                 condition=Q(withdrawn_at__isnull=True),
                 name="code_clock_force_period",
             ),
+            # The late list (oldest deadline first) and the deadlines coming up.
             models.Index(
                 fields=["force", "deadline"],
-                condition=Q(told_at__isnull=True, withdrawn_at__isnull=True),
-                name="code_clock_untold_by_deadline",
+                condition=Q(withdrawn_at__isnull=True),
+                name="code_clock_force_deadline",
             ),
             models.Index(fields=["told_at"], name="code_clock_told"),
             models.Index(fields=["officer", "deadline"], name="code_clock_officer"),
