@@ -142,17 +142,44 @@ def load_cases(count: int, *, officer_id: int | None = None) -> dict:
                                 "DC Bench", None,
                             )
                         )  # fmt: skip
+            # A Victims' Code deadline for one case in five (its last entry taken
+            # as the event): most told on time, some late, a few not yet told.
+            clock_id = _next_id("cases_codeclock")
+            with raw.copy(
+                "COPY cases_codeclock (id, force_id, case_id, entry_id, kind, stage, "
+                "officer_id, occurred_at, recorded_at, deadline, told_at, "
+                "withdrawn_at) FROM STDIN"
+            ) as copy:
+                for offset in range(0, count, 5):
+                    number = first_number + offset
+                    at = now - datetime.timedelta(days=number % 360, hours=1)
+                    deadline = at + datetime.timedelta(days=7)
+                    told = (
+                        None
+                        if number % 20 == 0
+                        else deadline + datetime.timedelta(days=2)
+                        if number % 10 == 1
+                        else at + datetime.timedelta(hours=2)
+                    )
+                    copy.write_row(
+                        (
+                            clock_id + offset // 5, force.pk, case_id + offset,
+                            entry_id + offset * 5 + 4, "right_6_event", "charged",
+                            officer_id, at, at, deadline, told, None,
+                        )
+                    )  # fmt: skip
         for table in (
             "cases_case",
             "victims_victim",
             "victims_casevictim",
             "cases_timelineentry",
+            "cases_codeclock",
         ):
             _reset_sequence(table)
     with connection.cursor() as cursor:
         cursor.execute(
             "ANALYZE cases_case; ANALYZE victims_victim; ANALYZE victims_casevictim; "
-            "ANALYZE cases_timelineentry"
+            "ANALYZE cases_timelineentry; ANALYZE cases_codeclock"
         )
     return {
         "cases": count,

@@ -44,6 +44,7 @@ TARGETS = {
     "case_page_ratio": 0.35,
     "case_page_p95_growth": 1.5,
     "admin_list_p95_ms": 300,
+    "officer_pages_p95_ms": 300,
     "pipeline_ratio": 0.5,
 }
 
@@ -74,7 +75,7 @@ def _setup_django(env: dict[str, str]) -> None:
 
 
 def _measure_at_size(case_count: int, repeat: int) -> dict:
-    from bench.scale import measure_admin_case_list
+    from bench.scale import measure_admin_case_list, measure_officer_pages
     from bench.victim import measure_victim_paths
 
     return {
@@ -83,6 +84,7 @@ def _measure_at_size(case_count: int, repeat: int) -> dict:
         "admin_case_list": measure_admin_case_list(
             case_count=case_count, repeat=repeat
         ),
+        "officer_pages": measure_officer_pages(repeat=repeat),
     }
 
 
@@ -199,16 +201,19 @@ def _targets(results: dict) -> dict:
     small, large = results["scale"]["small"], results["scale"]["large"]
     growth = large["case_page"]["p95_ms"] / small["case_page"]["p95_ms"]
     admin_p95 = max(timing["p95_ms"] for timing in large["admin_case_list"].values())
+    officer_p95 = max(timing["p95_ms"] for timing in large["officer_pages"].values())
     measured = {
         "case_page_ratio": results["web"]["ratio"],
         "case_page_p95_growth": round(growth, 2),
         "admin_list_p95_ms": admin_p95,
+        "officer_pages_p95_ms": officer_p95,
         "pipeline_ratio": round(results["pipeline"]["ratio"], 3),
     }
     met = {
         "case_page_ratio": measured["case_page_ratio"] >= TARGETS["case_page_ratio"],
         "case_page_p95_growth": growth <= TARGETS["case_page_p95_growth"],
         "admin_list_p95_ms": admin_p95 < TARGETS["admin_list_p95_ms"],
+        "officer_pages_p95_ms": officer_p95 < TARGETS["officer_pages_p95_ms"],
         "pipeline_ratio": measured["pipeline_ratio"] >= TARGETS["pipeline_ratio"],
     }
     return {
@@ -246,6 +251,14 @@ def table(results: dict) -> str:
                 f"admin case list: {name.replace('_', ' ')}",
                 small["admin_case_list"][name],
                 large["admin_case_list"][name],
+            )
+        )
+    for name in large["officer_pages"]:
+        lines.append(
+            row(
+                f"officer page: {name.replace('_', ' ')}",
+                small["officer_pages"][name],
+                large["officer_pages"][name],
             )
         )
     lines += [

@@ -45,3 +45,23 @@ def measure_admin_case_list(*, case_count: int, repeat: int = 30) -> dict:
         "search_by_reference": time_calls(get({"q": reference}), repeat=repeat),
         "filter_by_stage": time_calls(get({"stage__exact": "charged"}), repeat=repeat),
     }
+
+
+def measure_officer_pages(*, repeat: int = 30) -> dict:
+    """The back office's home ("My work", force-wide as a supervisor sees it) and
+    the Victims' Code compliance page for a year, at the force's size."""
+    client = _staff_client(bench_force())
+
+    def get(url: str):
+        def call():
+            response = client.get(url)
+            assert response.status_code == 200, response.status_code
+
+        return call
+
+    return {
+        "my_work": time_calls(get("/admin/"), repeat=repeat),
+        "compliance": time_calls(
+            get("/admin/cases/case/compliance/?days=365"), repeat=repeat
+        ),
+    }

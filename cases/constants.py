@@ -41,6 +41,15 @@ def stage_move_error(current: str, new: str) -> "StrOrPromise | None":
     return None
 
 
+def stage_move_is_backward(current: str, new: str) -> bool:
+    """Return whether moving from `current` to `new` goes back (or reopens a closed
+    case): victims will read it on their timeline for good, so staff confirm it."""
+    order = list(Stage.values)
+    if current not in order or new not in order:
+        return False
+    return order.index(new) < order.index(current)
+
+
 # Stages whose news the Victims' Code says a victim must be given within a deadline
 # (Right 6): arrest or interview, release, charge, and a decision to close.
 CODE_NOTIFIABLE_STAGES = frozenset(
@@ -54,6 +63,12 @@ CODE_NOTIFIABLE_STAGES = frozenset(
 )
 CODE_DEADLINE_WORKING_DAYS = 5
 CODE_DEADLINE_WORKING_DAYS_ENHANCED = 1
+
+
+class CodeClockKind(models.TextChoices):
+    """The Victims' Code deadlines the service measures. Other rights add theirs."""
+
+    RIGHT_6_EVENT = "right_6_event", _("Right 6: told of a step in the investigation")
 
 
 class Outcome(models.TextChoices):

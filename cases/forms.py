@@ -1,9 +1,22 @@
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.constants import Stage
+from cases.constants import Stage, stage_move_is_backward
 from cases.models import Case, Force, TimelineEntry
-from cases.services import crime_reference_error, stage_change_errors, update_errors
+from cases.services import (
+    crime_reference_error,
+    occurred_at_errors,
+    stage_change_errors,
+    stage_change_victim_text,
+    update_errors,
+)
+
+DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def _now_to_the_minute() -> str:
+    return timezone.localtime().strftime(DATETIME_LOCAL_FORMAT)
 
 
 class CaseAdminForm(forms.ModelForm):
@@ -16,6 +29,28 @@ class CaseAdminForm(forms.ModelForm):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Leave empty to tell them only the new stage's name."),
+    )
+    occurred_at = forms.DateTimeField(
+        label=_("When the change of stage happened"),
+        required=False,
+        initial=_now_to_the_minute,
+        input_formats=[DATETIME_LOCAL_FORMAT, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+        widget=forms.DateTimeInput(
+            format=DATETIME_LOCAL_FORMAT, attrs={"type": "datetime-local"}
+        ),
+        help_text=_(
+            "UK time. The Victims' Code deadline runs from this moment, not from "
+            "when it is typed in. Not in the future, nor before the case was reported."
+        ),
+    )
+
+    confirm_backward_move = forms.BooleanField(
+        label=_("Yes, move the case back to this stage and tell the victims"),
+        required=False,
+        help_text=_(
+            "Needed only when the case goes back a stage or is reopened. Check what "
+            "the victims are told above: it stays on their timeline."
+        ),
     )
 
     force: Force | None = None  # the staff member's force, set by the admin
@@ -31,6 +66,8 @@ class CaseAdminForm(forms.ModelForm):
             "update_interval_days",
             "stage",
             "stage_message",
+            "occurred_at",
+            "confirm_backward_move",
             "outcome",
             "closing_reason",
             "closing_explanation",
@@ -52,7 +89,7 @@ class CaseAdminForm(forms.ModelForm):
         return reference
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         stage = cleaned.get("stage")
         initial_stage = self.instance.stage if self.instance.pk else Stage.REPORTED
         if self.instance.pk and stage and stage != initial_stage:
@@ -62,6 +99,30 @@ class CaseAdminForm(forms.ModelForm):
                 outcome=cleaned.get("outcome") or "",
                 closing_reason=cleaned.get("closing_reason") or "",
             )
+            errors.update(
+                occurred_at_errors(
+                    reported_on=cleaned.get("reported_on") or self.instance.reported_on,
+                    occurred_at=cleaned.get("occurred_at"),
+                )
+            )
+            if (
+                not errors
+                and stage_move_is_backward(initial_stage, stage)
+                and not cleaned.get("confirm_backward_move")
+            ):
+                errors["confirm_backward_move"] = [
+                    _(
+                        "This moves the case back from '%(current)s' to '%(new)s'. "
+                        'The victims will be told: "%(text)s" Reword that above '
+                        "if it would mislead them, then confirm and save again."
+                    )
+                    % {
+                        "current": Stage(initial_stage).label,
+                        "new": Stage(stage).label,
+                        "text": cleaned.get("stage_message")
+                        or stage_change_victim_text(stage=stage),
+                    }
+                ]
             for field, messages in errors.items():
                 self.add_error(field if field in self.fields else None, messages)
         elif not self.instance.pk and stage and stage != Stage.REPORTED:
@@ -85,7 +146,7 @@ class TimelineUpdateForm(forms.ModelForm):
         }
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         errors = update_errors(
             victim_text=cleaned.get("victim_text") or "",
             staff_note=cleaned.get("staff_note") or "",

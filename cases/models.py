@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.constants import (
     RIGHT_TO_REVIEW_REASONS,
     ClosingReason,
+    CodeClockKind,
     EntryKind,
     OffenceCategory,
     Outcome,
@@ -183,6 +184,14 @@ class Case(models.Model):
             models.Index(
                 fields=["force", "-updated_at", "-id"], name="case_force_recent"
             ),
+            # "My work" and the default case list: what is due soonest first.
+            models.Index(
+                fields=["force", "next_update_due", "id"], name="case_force_due"
+            ),
+            models.Index(
+                fields=["officer_in_charge", "next_update_due", "id"],
+                name="case_officer_due",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -256,3 +265,62 @@ class TimelineEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.occurred_at:%d %b %Y}"
+
+
+class CodeClock(models.Model):
+    """One Victims' Code deadline in a case, and when the victims were really told.
+
+    It runs from when the event happened. `told_at` is filled in by
+    cases.compliance.code_clocks_settle from the messages that reached each victim and
+    the portal pages they saw; recording the entry alone never fills it.
+    """
+
+    force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="code_clocks")
+    entry = models.OneToOneField(
+        TimelineEntry,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="code_clock",
+    )
+    kind = models.CharField(max_length=30, choices=CodeClockKind.choices)
+    stage = models.CharField(max_length=30, choices=Stage.choices, blank=True)
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The officer in charge when the event was recorded."),
+    )
+    occurred_at = models.DateTimeField()
+    recorded_at = models.DateTimeField()
+    deadline = models.DateTimeField()
+    told_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=_("Set when a supervisor corrected the entry as recorded wrongly."),
+    )
+
+    class Meta:
+        verbose_name = _("Victims' Code deadline")
+        indexes = [
+            models.Index(
+                fields=["force", "occurred_at"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="code_clock_force_period",
+            ),
+            # The late list (oldest deadline first) and the deadlines coming up.
+            models.Index(
+                fields=["force", "deadline"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="code_clock_force_deadline",
+            ),
+            models.Index(fields=["told_at"], name="code_clock_told"),
+            models.Index(fields=["officer", "deadline"], name="code_clock_officer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} by {self.deadline:%d %b %Y}"

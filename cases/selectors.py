@@ -1,104 +1,25 @@
-"""Reads that span relations: figures for supervisors, and cases for the API.
+"""Reads that span relations: cases for the back office and the API.
 
 Every look-up is within one force: another force's cases do not exist here."""
 
 import datetime
+import re
 from dataclasses import dataclass
 from typing import TypedDict
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+import phonenumbers
+from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models.functions import Lower
 from django.utils import timezone
 
+from accounts.models import User
+from cases.compliance import DueDeadline, deadlines_due
 from cases.constants import Stage
 from cases.models import Case, Force, TimelineEntry, normalise_crime_reference
 from notifications.models import Notification
-from victims.models import Victim
+from victims.models import CaseVictim, Victim
 
-
-@dataclass(frozen=True)
-class ComplianceRow:
-    label: str
-    events: int
-    on_time: int
-
-    @property
-    def late(self) -> int:
-        return self.events - self.on_time
-
-    @property
-    def on_time_percent(self) -> int | None:
-        return round(100 * self.on_time / self.events) if self.events else None
-
-
-@dataclass(frozen=True)
-class ComplianceReport:
-    since: datetime.datetime
-    overall: ComplianceRow
-    by_stage: list[ComplianceRow]
-    by_officer: list[ComplianceRow]
-    open_cases: int
-    overdue_updates: int
-
-
-def code_compliance(*, force_id: int, days: int) -> ComplianceReport:
-    """Return how often victims were told of Right 6 events within the Code's deadline.
-
-    An event is the case reaching a stage the Code names (arrest, release, charge,
-    outcome, closing); its victims are told when the update is recorded, which is when
-    the portal shows it and messages go out. `days` is how far back to look.
-    """
-    since = timezone.now() - datetime.timedelta(days=days)
-    events = TimelineEntry.objects.filter(
-        case__force_id=force_id, code_deadline__isnull=False, occurred_at__gte=since
-    )
-    on_time = Count("id", filter=Q(recorded_at__lte=F("code_deadline")))
-    overall = events.aggregate(events=Count("id"), on_time=on_time)
-    by_stage = {
-        row["stage"]: row
-        for row in events.values("stage").annotate(events=Count("id"), on_time=on_time)
-    }
-    by_officer = (
-        events.values(
-            "case__officer_in_charge__first_name",
-            "case__officer_in_charge__last_name",
-            "case__officer_in_charge__username",
-        )
-        .annotate(events=Count("id"), on_time=on_time)
-        .order_by("case__officer_in_charge__last_name")
-    )
-    open_cases = Case.objects.filter(force_id=force_id).exclude(stage=Stage.CLOSED)
-    return ComplianceReport(
-        since=since,
-        overall=ComplianceRow("All", overall["events"], overall["on_time"]),
-        by_stage=[
-            ComplianceRow(stage.label, row["events"], row["on_time"])
-            for stage in Stage
-            if (row := by_stage.get(stage.value))
-        ],
-        by_officer=[
-            ComplianceRow(
-                " ".join(
-                    filter(
-                        None,
-                        [
-                            row["case__officer_in_charge__first_name"],
-                            row["case__officer_in_charge__last_name"],
-                        ],
-                    )
-                )
-                or row["case__officer_in_charge__username"]
-                or "No officer in charge",
-                row["events"],
-                row["on_time"],
-            )
-            for row in by_officer
-        ],
-        open_cases=open_cases.count(),
-        overdue_updates=open_cases.filter(next_update_due__lt=timezone.now()).count(),
-    )
-
-
-_MAX_REFERENCE_LENGTH = Case._meta.get_field("crime_reference").max_length
+_MAX_REFERENCE_LENGTH: int = Case._meta.get_field("crime_reference").max_length or 40
 
 
 def _reference_lookup(crime_reference: str) -> str | None:
@@ -161,3 +82,111 @@ def case_messages(*, case: Case) -> list[MessageSent]:
         .order_by("-created_at", "-id")
         .values("created_at", "sent_at", "channel", "status")
     )
+
+
+# Counts on "My work" stop here: beyond it, the figure says "more than".
+WORK_COUNT_CAP = 1000
+WORK_LIST_LENGTH = 20
+
+
+@dataclass(frozen=True)
+class WorkCount:
+    count: int
+    capped: bool
+
+
+@dataclass(frozen=True)
+class MyWork:
+    force_wide: bool
+    open_cases: list[Case]
+    open_count: WorkCount
+    overdue: list[Case]
+    overdue_count: WorkCount
+    code_deadlines: list[DueDeadline]
+
+
+def _capped_count(cases: QuerySet[Case]) -> WorkCount:
+    count = cases.order_by()[: WORK_COUNT_CAP + 1].count()
+    return WorkCount(min(count, WORK_COUNT_CAP), count > WORK_COUNT_CAP)
+
+
+def my_work(*, user: User, force_wide: bool) -> MyWork:
+    """Return what an officer has to do, soonest due first: their open cases, those
+    overdue for the victims' agreed update, and the Code deadlines coming up.
+    `force_wide` (a supervisor) shows the same for the whole force."""
+    now = timezone.now()
+    if user.force_id is None:
+        raise ValueError("Staff without a force have no cases to work on.")
+    cases = Case.objects.filter(force_id=user.force_id).exclude(stage=Stage.CLOSED)
+    if not force_wide:
+        cases = cases.filter(officer_in_charge=user)
+    soonest = cases.select_related("officer_in_charge").order_by(
+        F("next_update_due").asc(nulls_last=True), "id"
+    )
+    overdue = soonest.filter(next_update_due__lt=now)
+    return MyWork(
+        force_wide=force_wide,
+        open_cases=list(soonest[:WORK_LIST_LENGTH]),
+        open_count=_capped_count(cases),
+        overdue=list(overdue[:WORK_LIST_LENGTH]),
+        overdue_count=_capped_count(cases.filter(next_update_due__lt=now)),
+        code_deadlines=deadlines_due(
+            force_id=user.force_id,
+            now=now,
+            officer_id=None if force_wide else user.pk,
+            limit=WORK_LIST_LENGTH,
+        ),
+    )
+
+
+def _phone_number(term: str) -> str | None:
+    """Return `term` as an international mobile number, if it is a UK-style one."""
+    if not re.fullmatch(r"[+\d][\d\s()-]{6,}", term):
+        return None
+    try:
+        number = phonenumbers.parse(term, "GB")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _reference_letters(force: Force | None) -> set[str]:
+    """The letters a force's crime references start with, e.g. {"NS"}."""
+    if force is None:
+        return set()
+    example = normalise_crime_reference(force.crime_reference_example)
+    found = re.match(r"[A-Z]*", example)
+    letters = {found.group() if found else "", force.code.upper()}
+    return {prefix for prefix in letters if prefix.isalpha()}
+
+
+def cases_matching(*, cases: QuerySet[Case], force: Force | None, term: str):
+    """Return the cases a back-office search for `term` finds, each kind of term by
+    its own index: an email address finds its victims' cases; a mobile number too;
+    a term with digits finds crime references starting with it, with or without
+    the force's letters ("10001" finds NS/10001/26); anything else, victims' names.
+    """
+    if "@" in term:
+        victims = Victim.objects.alias(email_lower=Lower("email")).filter(
+            email_lower=term.lower()
+        )
+        return cases.filter(
+            pk__in=CaseVictim.objects.filter(victim__in=victims).values("case_id")
+        )
+    if any(character.isdigit() for character in term):
+        reference = normalise_crime_reference(term)
+        found = Q(crime_reference_normalised__startswith=reference)
+        for letters in _reference_letters(force):
+            if not reference.startswith(letters):
+                found |= Q(crime_reference_normalised__startswith=letters + reference)
+        if mobile := _phone_number(term):
+            found |= Q(
+                pk__in=CaseVictim.objects.filter(victim__mobile=mobile).values(
+                    "case_id"
+                )
+            )
+        return cases.filter(found)
+    named = CaseVictim.objects.filter(victim__full_name__icontains=term)
+    return cases.filter(pk__in=named.values("case_id"))

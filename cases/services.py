@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -19,12 +20,19 @@ from cases.constants import (
     CODE_DEADLINE_WORKING_DAYS_ENHANCED,
     CODE_NOTIFIABLE_STAGES,
     REOPEN_STAGE,
+    CodeClockKind,
     EntryKind,
     Stage,
     stage_move_error,
 )
-from cases.models import Case, Force, TimelineEntry, normalise_crime_reference
-from cases.working_days import add_working_days
+from cases.models import (
+    Case,
+    CodeClock,
+    Force,
+    TimelineEntry,
+    normalise_crime_reference,
+)
+from cases.working_days import LONDON, add_working_days
 from notifications.services import notifications_create_for_entry
 from victims.membership import case_add_victim
 from victims.services import victim_upsert
@@ -283,6 +291,30 @@ def stage_change_errors(
     return errors
 
 
+# A clock a few minutes fast on the sender's side is not "the future".
+OCCURRED_AT_TOLERANCE = datetime.timedelta(minutes=5)
+
+
+def occurred_at_errors(
+    *, reported_on: datetime.date, occurred_at: datetime.datetime | None
+) -> dict[str, list[str]]:
+    """Return what is wrong with when something in a case is said to have happened:
+    never in the future, never before the case was reported. The Code's deadline
+    runs from this time, so an entry typed in late is still counted late."""
+    if occurred_at is None:
+        return {}
+    if occurred_at > timezone.now() + OCCURRED_AT_TOLERANCE:
+        return {"occurred_at": [_("This cannot be in the future.")]}
+    if occurred_at.astimezone(LONDON).date() < reported_on:
+        return {
+            "occurred_at": [
+                _("This cannot be before the case was reported, on %(date)s.")
+                % {"date": date_format(reported_on, "j F Y")}
+            ]
+        }
+    return {}
+
+
 def update_errors(
     *, victim_text: str, staff_note: str, visible_to_victim: bool
 ) -> dict[str, list[str]]:
@@ -292,6 +324,13 @@ def update_errors(
     if not visible_to_victim and not (victim_text.strip() or staff_note.strip()):
         return {"staff_note": [_("Write what happened.")]}
     return {}
+
+
+def stage_change_victim_text(*, stage: str) -> str:
+    """Return what victims are told of a change of stage when staff write nothing."""
+    return _("Your case has moved to a new stage: %(stage)s.") % {
+        "stage": Stage(stage).label
+    }
 
 
 @transaction.atomic
@@ -318,10 +357,12 @@ def case_change_stage(
     if errors:
         raise ValidationError(errors)
 
+    if errors := occurred_at_errors(
+        reported_on=case.reported_on, occurred_at=occurred_at
+    ):
+        raise ValidationError(errors)
     now = recorded_at or timezone.now()
     occurred_at = occurred_at or now
-    if occurred_at > now + datetime.timedelta(minutes=5):
-        raise ValidationError({"occurred_at": [_("This cannot be in the future.")]})
     changed = ["stage"]
     case.stage = stage
     if stage == Stage.SUSPECT_ARRESTED and not case.suspect_interviewed:
@@ -349,9 +390,7 @@ def case_change_stage(
         case=case,
         kind=EntryKind.STAGE_CHANGE,
         stage=stage,
-        victim_text=victim_text
-        or _("Your case has moved to a new stage: %(stage)s.")
-        % {"stage": Stage(stage).label},
+        victim_text=victim_text or stage_change_victim_text(stage=stage),
         staff_note=staff_note,
         actor=actor,
         occurred_at=occurred_at,
@@ -370,6 +409,18 @@ def case_change_stage(
         changed_fields=changed,
         detail={"stage_from": previous, "stage_to": stage},
     )
+    if entry.code_deadline is not None:
+        CodeClock.objects.create(
+            force_id=case.force_id,
+            case=case,
+            entry=entry,
+            kind=CodeClockKind.RIGHT_6_EVENT,
+            stage=stage,
+            officer_id=case.officer_in_charge_id,
+            occurred_at=entry.occurred_at,
+            recorded_at=entry.recorded_at,
+            deadline=entry.code_deadline,
+        )
     notifications_create_for_entry(entry=entry)
     return entry
 
@@ -394,6 +445,10 @@ def case_add_update(
     if errors:
         raise ValidationError(errors)
     case = Case.objects.select_for_update().get(pk=case.pk)
+    if errors := occurred_at_errors(
+        reported_on=case.reported_on, occurred_at=occurred_at
+    ):
+        raise ValidationError(errors)
     now = recorded_at or timezone.now()
     entry = _timeline_add(
         case=case,

@@ -31,3 +31,17 @@ def add_working_days(start: datetime.datetime, days: int) -> datetime.datetime:
         if is_working_day(day):
             remaining -= 1
     return datetime.datetime.combine(day, datetime.time(23, 59, 59), tzinfo=LONDON)
+
+
+def working_days_between(start: datetime.datetime, end: datetime.datetime) -> int:
+    """Return how many working days there are after `start`'s day, up to and
+    including `end`'s day, in London time: how late something due at `start` was
+    when it was done at `end` (0 if it was done the same day or earlier)."""
+    day = start.astimezone(LONDON).date()
+    last = end.astimezone(LONDON).date()
+    count = 0
+    while day < last:
+        day += datetime.timedelta(days=1)
+        if is_working_day(day):
+            count += 1
+    return count

@@ -1,4 +1,7 @@
+import datetime
+
 import factory
+from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -54,6 +57,10 @@ class CaseFactory(factory.django.DjangoModelFactory):
     )
     offence_category = OffenceCategory.BURGLARY
     victim_description = "Burglary at your home"
+    # Reported a while ago, so that tests may date events in the past.
+    reported_on = factory.LazyFunction(
+        lambda: timezone.localdate() - datetime.timedelta(days=400)
+    )
 
 
 class VictimFactory(factory.django.DjangoModelFactory):

@@ -61,6 +61,7 @@ def test_the_benchmark_reports_every_figure(tmp_path):
             "search_by_reference",
             "filter_by_stage",
         }
+        assert set(scale["officer_pages"]) == {"my_work", "compliance"}
     assert figures["web"]["case_page"]["requests_per_second"] > 0
     assert figures["web"]["health_check"]["requests_per_second"] > 0
     assert figures["web"]["web_worker_peak_rss_mb"] > 0
@@ -72,6 +73,7 @@ def test_the_benchmark_reports_every_figure(tmp_path):
     assert set(figures["targets"]) == {
         "case_page_ratio",
         "case_page_p95_growth",
+        "officer_pages_p95_ms",
         "admin_list_p95_ms",
         "pipeline_ratio",
     }

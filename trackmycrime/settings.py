@@ -321,8 +321,10 @@ AUTH_PASSWORD_VALIDATORS = [
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Track My Crime")
 
 LANGUAGE_CODE = "en-gb"
-LANGUAGES = [("en", "English")]
+# British English, so that dates read "20 December 2026, 4:44pm" (en_GB formats).
+LANGUAGES = [("en-gb", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["trackmycrime.formats"]
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True
@@ -429,6 +431,18 @@ VICTIM_SESSION_MAX_SECONDS = env_int(
     "VICTIM_SESSION_MAX_SECONDS", 12 * 60 * 60, minimum=300
 )
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+# Victims' Code compliance (cases/compliance.py): every minute, work out when victims
+# were really told, for deadlines not yet met and those met within the receipt window
+# (a delivery receipt may still say a "sent" message failed, up to 72 hours later).
+CODE_CLOCKS_SETTLE_SECONDS = env_int("CODE_CLOCKS_SETTLE_SECONDS", 60, minimum=1)
+CODE_CLOCKS_SETTLE_BATCH = env_int("CODE_CLOCKS_SETTLE_BATCH", 1000, minimum=1)
+CODE_CLOCKS_RECEIPT_WINDOW_SECONDS = env_int(
+    "CODE_CLOCKS_RECEIPT_WINDOW_SECONDS", 72 * 60 * 60, minimum=0
+)
+CELERY_BEAT_SCHEDULE["cases-code-clocks-settle"] = {
+    "task": "cases.tasks.code_clocks_settle",
+    "schedule": float(CODE_CLOCKS_SETTLE_SECONDS),
+}
 CELERY_BEAT_SCHEDULE["victims-delete-old-sign-in-attempts"] = {
     "task": "victims.tasks.sign_in_attempts_delete_old",
     "schedule": 60 * 60,
