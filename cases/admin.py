@@ -1,7 +1,7 @@
 import csv
 from itertools import chain
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, Q, QuerySet
 from django.http import Http404, HttpRequest, StreamingHttpResponse
@@ -35,6 +35,7 @@ from cases.services import (
     case_update,
 )
 from notifications.admin import FailedMessagesFilter, NotificationInline
+from notifications.selectors import told_summary
 from trackmycrime.admin_scoping import ForceScopedAdmin, staff_of
 from trackmycrime.pagination import CappedCountPaginator
 from victims.membership import case_add_victim, case_remove_victim
@@ -378,16 +379,25 @@ class CaseAdmin(ForceScopedAdmin):
             },
         )
         if "stage" in form.changed_data:
-            case_change_stage(
-                case=obj,
-                stage=data["stage"],
-                actor=request.user,
-                victim_text=data.get("stage_message") or "",
-                occurred_at=data.get("occurred_at"),
-                outcome=data.get("outcome") or "",
-                closing_reason=data.get("closing_reason") or "",
-                closing_explanation=data.get("closing_explanation") or "",
+            _told_entries(request).append(
+                case_change_stage(
+                    case=obj,
+                    stage=data["stage"],
+                    actor=request.user,
+                    victim_text=data.get("stage_message") or "",
+                    occurred_at=data.get("occurred_at"),
+                    outcome=data.get("outcome") or "",
+                    closing_reason=data.get("closing_reason") or "",
+                    closing_explanation=data.get("closing_explanation") or "",
+                )
             )
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if summary := told_summary(
+            case_id=form.instance.pk, entries=_told_entries(request)
+        ):
+            self.message_user(request, summary, messages.INFO)
 
     def save_formset(self, request, form, formset, change):
         case = form.instance
@@ -395,17 +405,17 @@ class CaseAdmin(ForceScopedAdmin):
         if formset.model is TimelineEntry:
             for entry_form in formset.extra_forms:
                 if entry_form.has_changed():
-                    new.append(
-                        case_add_update(
-                            case=case,
-                            actor=request.user,
-                            victim_text=entry_form.cleaned_data.get("victim_text", ""),
-                            staff_note=entry_form.cleaned_data.get("staff_note", ""),
-                            visible_to_victim=entry_form.cleaned_data.get(
-                                "visible_to_victim", False
-                            ),
-                        )
+                    entry = case_add_update(
+                        case=case,
+                        actor=request.user,
+                        victim_text=entry_form.cleaned_data.get("victim_text", ""),
+                        staff_note=entry_form.cleaned_data.get("staff_note", ""),
+                        visible_to_victim=entry_form.cleaned_data.get(
+                            "visible_to_victim", False
+                        ),
                     )
+                    new.append(entry)
+                    _told_entries(request).append(entry)
         elif formset.model is CaseVictim:
             for link_form in formset.extra_forms:
                 if link_form.has_changed() and not formset._should_delete_form(
@@ -431,6 +441,11 @@ class CaseAdmin(ForceScopedAdmin):
 
     def audit_case_id(self, obj: Case) -> int:
         return obj.pk
+
+
+def _told_entries(request: HttpRequest) -> list[TimelineEntry]:
+    """The timeline entries this save wrote, for the message saying who is told."""
+    return request.__dict__.setdefault("told_entries", [])
 
 
 class SupportServiceInline(admin.TabularInline):

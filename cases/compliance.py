@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F, Q
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
@@ -61,11 +61,22 @@ def _told_at(
         victims[case_id].append(victim_id)
 
     messaged: dict[tuple[int, int], datetime.datetime] = {}
-    for entry_id, victim_id, sent_at in Notification.objects.filter(
-        entry_id__in=[clock.entry_id for clock in clocks if clock.entry_id],
-        status__in=TOLD_STATUSES,
-        sent_at__isnull=False,
-    ).values_list("entry_id", "victim_id", "sent_at"):
+    # A change told in another message (MERGED) was told when that one was sent.
+    for entry_id, victim_id, sent_at in (
+        Notification.objects.filter(
+            entry_id__in=[clock.entry_id for clock in clocks if clock.entry_id],
+        )
+        .filter(
+            Q(status__in=TOLD_STATUSES)
+            | Q(
+                status=NotificationStatus.MERGED,
+                merged_into__status__in=TOLD_STATUSES,
+            )
+        )
+        .annotate(told_at=Coalesce("sent_at", "merged_into__sent_at"))
+        .filter(told_at__isnull=False)
+        .values_list("entry_id", "victim_id", "told_at")
+    ):
         if entry_id is None or victim_id is None or sent_at is None:
             continue  # a sign-in code, or a row not yet sent
         key = (entry_id, victim_id)

@@ -12,6 +12,7 @@ class NotificationStatus(models.TextChoices):
     PERMANENT_FAILURE = "permanent_failure", _("Failed: address or number not valid")
     TECHNICAL_FAILURE = "technical_failure", _("Failed: could not be sent")
     CANCELLED = "cancelled", _("Not sent: no longer allowed")
+    MERGED = "merged", _("Told in another message")
 
 
 # Failures that staff must deal with (resend, or tell the victim another way).

@@ -96,7 +96,7 @@ def message_for(notification: Notification, *, code: str = "") -> OutgoingMessag
             template=template,
             crime_reference=case.crime_reference,
             description=case.victim_description,
-            update_text=entry.victim_text,
+            update_text=_update_text(notification) if wants_detail else "",
         )
     language = message_language(victim.preferred_language)
     subject, body = render_message(
@@ -119,6 +119,19 @@ def message_for(notification: Notification, *, code: str = "") -> OutgoingMessag
         template=template if use_template else "",
         personalisation=personalisation if use_template else {},
     )
+
+
+def _update_text(notification: Notification) -> str:
+    """The victim's text of the entry, and of the changes told with it, oldest
+    first."""
+    assert notification.entry is not None
+    texts = [notification.entry.victim_text]
+    texts += [
+        merged.entry.victim_text
+        for merged in notification.merged.select_related("entry").order_by("pk")
+        if merged.entry is not None
+    ]
+    return "\n\n".join(texts)
 
 
 def mask_recipient(channel: str, to: str) -> str:

@@ -82,6 +82,17 @@ class Notification(models.Model):
     provider = models.CharField(max_length=20, blank=True)
     provider_id = models.CharField(max_length=100, blank=True)
     last_error = models.CharField(max_length=300, blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="merged",
+        help_text=_(
+            "The message, still waiting to go, that tells the victim of this change "
+            "too: one message for changes made together."
+        ),
+    )
     resend_of = models.OneToOneField(
         "self",
         on_delete=models.PROTECT,
@@ -148,6 +159,11 @@ class Notification(models.Model):
                 )
                 | (~Q(provider_id="") & Q(sent_at__isnull=False)),
                 name="notification_sent_has_provider_id",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=NotificationStatus.MERGED, merged_into__isnull=False)
+                | (~Q(status=NotificationStatus.MERGED) & Q(merged_into__isnull=True)),
+                name="notification_merged_names_its_message",
             ),
             models.CheckConstraint(
                 condition=~Q(status=NotificationStatus.SENDING)

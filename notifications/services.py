@@ -88,9 +88,17 @@ def notifications_queue(*, rows: list[Notification]) -> list[Notification]:
     return rows
 
 
+@transaction.atomic
 def notifications_create_for_entry(*, entry: TimelineEntry) -> list[Notification]:
     """Queue the messages that tell each victim of `entry`, on each channel they
-    said is safe."""
+    said is safe.
+
+    Changes made together (one save in the back office, one API request, or any
+    change while an earlier update still waits to go) are told in one message: where
+    a victim's update on that channel has not left yet, this entry's row is marked
+    MERGED into it, so the victim gets one message and each entry keeps its row
+    (the compliance figures count it told when that message is sent).
+    """
     if not entry.visible_to_victim:
         return []
     links = (
@@ -98,19 +106,44 @@ def notifications_create_for_entry(*, entry: TimelineEntry) -> list[Notification
         .select_related("victim")
         .order_by("victim_id")
     )
-    return notifications_queue(
-        rows=[
-            Notification(
-                kind=MessageKind.UPDATE,
-                force_id=entry.case.force_id,
-                case_id=entry.case_id,
-                victim=link.victim,
-                entry=entry,
-                channel=channel,
-            )
-            for link in links
-            for channel in link.victim.safe_channels
-        ]
+    rows = [
+        Notification(
+            kind=MessageKind.UPDATE,
+            force_id=entry.case.force_id,
+            case_id=entry.case_id,
+            victim=link.victim,
+            entry=entry,
+            channel=channel,
+        )
+        for link in links
+        for channel in link.victim.safe_channels
+    ]
+    # Locked, so that no worker claims them before this transaction commits; a row
+    # a worker holds already is being sent, and is left alone.
+    waiting = {
+        (row.victim_id, row.channel): row
+        for row in Notification.objects.select_for_update(
+            skip_locked=True, of=("self",)
+        )
+        .filter(
+            case_id=entry.case_id,
+            kind=MessageKind.UPDATE,
+            status=NotificationStatus.PENDING,
+            resend_of__isnull=True,
+        )
+        .exclude(entry=entry)
+        .order_by("pk")
+    }
+    now = timezone.now()
+    merged = []
+    for row in rows:
+        if into := waiting.get((row.victim_id, row.channel)):
+            row.status, row.merged_into = NotificationStatus.MERGED, into
+            row.created_at = row.finished_at = row.next_attempt_at = now
+            merged.append(row)
+    Notification.objects.bulk_create(merged)
+    return merged + notifications_queue(
+        rows=[row for row in rows if row.merged_into is None]
     )
 
 

@@ -45,7 +45,8 @@ def test_it_returns_the_case_with_victims_timeline_and_staff_notes(
 
 
 def test_it_lists_every_message_about_the_case_whatever_became_of_it(api, busy_case):
-    # Two changes the victim can see, each to their email and mobile: four messages.
+    # Two changes the victim can see, each to their email and mobile: four rows, the
+    # second change told with the first (one message per channel).
     sent = Notification.objects.filter(case=busy_case).order_by("id").first()
     Notification.objects.filter(pk=sent.pk).update(
         status=NotificationStatus.SENT,
@@ -57,7 +58,7 @@ def test_it_lists_every_message_about_the_case_whatever_became_of_it(api, busy_c
     assert len(messages) == 4
     assert {message["channel"] for message in messages} == {"email", "sms"}
     statuses = sorted(message["status"] for message in messages)
-    assert statuses == ["pending", "pending", "pending", "sent"]
+    assert statuses == ["merged", "merged", "pending", "sent"]
     assert [m["sent_at"] is None for m in messages].count(False) == 1
 
 
