@@ -34,8 +34,11 @@ class MessageKind(models.TextChoices):
 
 class MessageTemplate(models.TextChoices):
     """What a message says. The plain update carries no case details at all; the
-    detailed one only goes to a victim who asked for details on that channel."""
+    detailed one only goes to a victim who asked for details on that channel; the
+    discreet ones name neither the service nor the police."""
 
     UPDATE = "update", _("Update, no details")
     UPDATE_DETAIL = "update_detail", _("Update with case details")
     SIGN_IN_CODE = "sign_in_code", _("Sign-in code")
+    DISCREET_UPDATE = "discreet_update", _("Update naming neither service nor police")
+    DISCREET_SIGN_IN_CODE = "discreet_sign_in_code", _("Code naming nothing")

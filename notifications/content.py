@@ -40,12 +40,25 @@ def message_language(preferred: str) -> str:
         return default_language()
 
 
+def sign_in_url() -> str:
+    """Where every message points: the sign-in page itself."""
+    return f"{settings.PORTAL_BASE_URL}/sign-in/"
+
+
 def update_personalisation(
-    *, template: str, crime_reference: str, description: str, update_text: str
+    *,
+    template: str,
+    sender: str,
+    crime_reference: str,
+    description: str,
+    update_text: str,
 ) -> dict[str, str]:
-    """Return every value a message may show: for the plain update, the sign-in
-    address alone, so that no template can leak what it is never given."""
-    values = {"sign_in_url": settings.PORTAL_BASE_URL}
+    """Return every value a message may show: for the plain update, who sent it and
+    the sign-in address; for a discreet one, the address alone; so that no template
+    can leak what it is never given."""
+    values = {"sign_in_url": sign_in_url()}
+    if template != MessageTemplate.DISCREET_UPDATE:
+        values["sender"] = sender
     if template == MessageTemplate.UPDATE_DETAIL:
         values.update(
             crime_reference=crime_reference,
@@ -75,11 +88,17 @@ def message_for(notification: Notification, *, code: str = "") -> OutgoingMessag
     sign-in code row needs the `code` minted as it was claimed."""
     victim = notification.victim
     assert victim is not None, "only a row for a known victim is sent"
+    sender = notification.force.name if notification.force else ""
     if notification.kind == MessageKind.SIGN_IN_CODE:
-        template = MessageTemplate.SIGN_IN_CODE
+        template = (
+            MessageTemplate.DISCREET_SIGN_IN_CODE
+            if victim.discreet_messages
+            else MessageTemplate.SIGN_IN_CODE
+        )
         personalisation = {
             "code": code,
             "minutes": str(SIGN_IN_CODE_VALID_SECONDS // 60),
+            "sender": sender,
         }
     else:
         case, entry = notification.case, notification.entry
@@ -89,14 +108,21 @@ def message_for(notification: Notification, *, code: str = "") -> OutgoingMessag
             if notification.channel == Channel.EMAIL
             else victim.detail_by_sms
         )
-        template = (
-            MessageTemplate.UPDATE_DETAIL if wants_detail else MessageTemplate.UPDATE
-        )
+        # Discreet wins over details: details would say what the message is about.
+        if victim.discreet_messages:
+            template = MessageTemplate.DISCREET_UPDATE
+        elif wants_detail:
+            template = MessageTemplate.UPDATE_DETAIL
+        else:
+            template = MessageTemplate.UPDATE
         personalisation = update_personalisation(
             template=template,
+            sender=sender,
             crime_reference=case.crime_reference,
             description=case.victim_description,
-            update_text=_update_text(notification) if wants_detail else "",
+            update_text=_update_text(notification)
+            if template == MessageTemplate.UPDATE_DETAIL
+            else "",
         )
     language = message_language(victim.preferred_language)
     subject, body = render_message(
@@ -107,8 +133,9 @@ def message_for(notification: Notification, *, code: str = "") -> OutgoingMessag
     )
     # Notify's own templates are in English and for updates; anything else is
     # sent as our text. A code is never handed to a template's personalisation.
-    use_template = (
-        language == default_language() and template != MessageTemplate.SIGN_IN_CODE
+    use_template = language == default_language() and template in (
+        MessageTemplate.UPDATE,
+        MessageTemplate.UPDATE_DETAIL,
     )
     return OutgoingMessage(
         channel=notification.channel,

@@ -245,7 +245,7 @@ class _Sent:
 def _locked_pending() -> QuerySet[Notification]:
     return Notification.objects.select_for_update(
         skip_locked=True, of=("self",)
-    ).select_related("case", "entry", "victim", "sign_in_attempt")
+    ).select_related("force", "case", "entry", "victim", "sign_in_attempt")
 
 
 def _claim(notification_id: int) -> tuple[list[_Claim], str]:

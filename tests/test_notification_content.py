@@ -83,11 +83,16 @@ def test_the_default_templates_show_no_case_detail_even_when_given_it(channel):
     subject, body = render_message(
         template=MessageTemplate.UPDATE,
         channel=channel,
-        personalisation={"sign_in_url": "https://tmc.example.org", **SECRET_DETAILS},
+        personalisation={
+            "sign_in_url": "https://tmc.example.org",
+            "sender": "Northshire Police",
+            **SECRET_DETAILS,
+        },
         language="en",
     )
     assert _leaks(subject + body) == []
-    assert "There is an update about your report" in body
+    assert "there is an update about your report" in body.lower()
+    assert "Northshire Police" in subject + body
     assert "https://tmc.example.org" in body
 
 
@@ -97,9 +102,15 @@ def test_the_default_message_carries_only_the_sign_in_address(
 ):
     message = message_for(_notifications(sensitive_case, officer)[channel])
     assert message.template == MessageTemplate.UPDATE
-    assert message.personalisation == {"sign_in_url": django_settings.PORTAL_BASE_URL}
+    # Who sent it, and the sign-in page itself: nothing about the case.
+    sign_in = f"{django_settings.PORTAL_BASE_URL}/sign-in/"
+    assert message.personalisation == {
+        "sign_in_url": sign_in,
+        "sender": sensitive_case.force.name,
+    }
     assert _leaks(message.subject + message.body + message.reference) == []
-    assert django_settings.PORTAL_BASE_URL in message.body
+    assert sign_in in message.body
+    assert sensitive_case.force.name in message.subject + message.body
 
 
 def test_details_go_only_on_the_channel_the_victim_asked_for(sensitive_case, officer):
@@ -164,13 +175,34 @@ def test_a_message_in_another_language_is_sent_as_our_own_translated_text(
     assert message.body
 
 
-def test_the_personalisation_of_an_update_names_nothing():
+def test_the_personalisation_of_an_update_names_nothing_but_its_sender():
     assert update_personalisation(
         template=MessageTemplate.UPDATE,
+        sender="Northshire Police",
         crime_reference="NS/1/26",
         description="Burglary",
         update_text="Arrested",
-    ) == {"sign_in_url": django_settings.PORTAL_BASE_URL}
+    ) == {
+        "sign_in_url": f"{django_settings.PORTAL_BASE_URL}/sign-in/",
+        "sender": "Northshire Police",
+    }
+
+
+@pytest.mark.parametrize("channel", Channel.values)
+def test_a_discreet_update_names_neither_the_service_nor_the_police(
+    sensitive_case, officer, channel
+):
+    notification = _notifications(
+        sensitive_case, officer, discreet_messages=True, detail_by_email=True
+    )[channel]
+    message = message_for(notification)
+    text = message.subject + message.body
+    assert message.template == ""  # our own text, not a Notify update template
+    assert message.personalisation == {}
+    for name in ("Track My Crime", sensitive_case.force.name, "police", "report"):
+        assert name.lower() not in text.lower()
+    assert _leaks(text) == []
+    assert f"{django_settings.PORTAL_BASE_URL}/sign-in/" in message.body
 
 
 @pytest.mark.parametrize(

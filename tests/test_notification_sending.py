@@ -200,9 +200,7 @@ def test_a_rate_limit_holds_every_message_to_that_provider(
         case=case, victim__contact_preference=ContactPreference.EMAIL
     ).victim
     case_add_update(case=case, actor=officer, victim_text="We have more CCTV.")
-    later = Notification.objects.get(
-        victim=newcomer, status=NotificationStatus.PENDING
-    )
+    later = Notification.objects.get(victim=newcomer, status=NotificationStatus.PENDING)
     assert notification_send(notification_id=later.pk) == "provider paused"
     assert _refresh(later).attempts == 0
     assert scripted.sent == []

@@ -36,10 +36,16 @@ class VictimAdmin(ForceScopedAdmin):
         (
             _("Safe contact"),
             {
-                "fields": ["contact_preference", "detail_by_email", "detail_by_sms"],
+                "fields": [
+                    "contact_preference",
+                    "detail_by_email",
+                    "detail_by_sms",
+                    "discreet_messages",
+                ],
                 "description": _(
                     "Only the channels the victim said are safe are used. Messages "
-                    "carry no case details unless the victim asked for them."
+                    "carry no case details unless the victim asked for them, and "
+                    "discreet messages name neither the service nor the police."
                 ),
             },
         ),

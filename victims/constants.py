@@ -26,6 +26,12 @@ class ContactPreference(models.TextChoices):
     NONE = "none", _("No contact")
 
 
+# Offences after which a victim with enhanced rights gets discreet messages unless
+# staff say otherwise: someone reading their phone may be the person who harmed them.
+DISCREET_BY_DEFAULT_OFFENCES = frozenset(
+    {"domestic_abuse", "harassment", "sexual_offence"}
+)
+
 SAFE_CHANNELS: dict[str, frozenset[str]] = {
     ContactPreference.EMAIL_AND_SMS: frozenset({Channel.EMAIL, Channel.SMS}),
     ContactPreference.EMAIL: frozenset({Channel.EMAIL}),

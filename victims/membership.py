@@ -7,7 +7,9 @@ from django.utils.translation import gettext as _
 from audit.constants import AuditAction, ObjectType
 from audit.services import Actor, audit_record
 from cases.models import Case
+from victims.constants import DISCREET_BY_DEFAULT_OFFENCES
 from victims.models import CaseVictim, Victim
+from victims.services import victim_update
 
 
 @transaction.atomic
@@ -17,6 +19,13 @@ def case_add_victim(*, case: Case, victim: Victim, actor: Actor | None) -> CaseV
             {"victim": [_("Choose a victim from this case's force.")]}
         )
     link, created = CaseVictim.objects.get_or_create(case=case, victim=victim)
+    if (
+        created
+        and victim.enhanced_rights
+        and not victim.discreet_messages
+        and case.offence_category in DISCREET_BY_DEFAULT_OFFENCES
+    ):
+        victim_update(victim=victim, actor=actor, changes={"discreet_messages": True})
     if created:
         audit_record(
             actor=actor,

@@ -55,6 +55,14 @@ class Victim(models.Model):
     detail_by_sms = models.BooleanField(
         _("text messages may include case details"), default=False
     )
+    discreet_messages = models.BooleanField(
+        default=False,
+        help_text=_(
+            "Codes and updates name neither this service nor the police (harder to "
+            "recognise as genuine). On by default for victims with enhanced rights in "
+            "domestic abuse, stalking and sexual offence cases."
+        ),
+    )
     enhanced_rights = models.BooleanField(default=False)
     enhanced_rights_reason = models.CharField(
         max_length=30, choices=EnhancedRightsReason.choices, blank=True

@@ -23,6 +23,7 @@ VICTIM_EDITABLE_FIELDS = frozenset(
         "contact_preference",
         "detail_by_email",
         "detail_by_sms",
+        "discreet_messages",
         "enhanced_rights",
         "enhanced_rights_reason",
         "portal_access_allowed",
@@ -129,3 +130,13 @@ def victim_upsert(
         fields.pop("contact_preference", None)
     victim_update(victim=victim, actor=actor, changes=fields)
     return victim, False
+
+
+@transaction.atomic
+def victim_choose_discreet_messages(*, victim: Victim) -> bool:
+    """Let a signed-in victim make their messages discreet; return False if they
+    already were. Only staff turn it off: someone else holding the victim's phone
+    must not be able to make messages name the police again."""
+    return bool(
+        victim_update(victim=victim, actor=victim, changes={"discreet_messages": True})
+    )

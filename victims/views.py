@@ -40,6 +40,7 @@ from victims.portal import (
     victim_required,
 )
 from victims.selectors import force_support_services, victim_timeline
+from victims.services import victim_choose_discreet_messages
 from victims.sign_in import (
     sign_in_attempt_start,
     sign_in_code_check,
@@ -227,10 +228,14 @@ def support(request: PortalRequest) -> HttpResponse:
     return render(request, "victims/support.html", context)
 
 
-@require_safe
+@require_http_methods(["GET", "HEAD", "POST"])
 @victim_required
 def contact_preferences(request: PortalRequest) -> HttpResponse:
     link = request.portal
+    if request.method == "POST":
+        # The one change a victim makes online: it only ever makes messages safer.
+        victim_choose_discreet_messages(victim=link.victim)
+        return _redirect("victims:contact_preferences")
     portal_page_viewed(link, page="contact_preferences", shows_case=False)
     return render(
         request,
