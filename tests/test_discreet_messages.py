@@ -4,9 +4,9 @@ code or an update names neither this service nor the police."""
 import pytest
 
 from audit.models import AuditEvent
-from tests.factories import CaseFactory, CaseVictimFactory, VictimFactory
+from tests.factories import CaseFactory, VictimFactory
 from tests.portal import outbox_messages, request_code, sign_in
-from victims.constants import ContactPreference, EnhancedRightsReason
+from victims.constants import EnhancedRightsReason
 from victims.membership import case_add_victim
 from victims.models import Victim
 
