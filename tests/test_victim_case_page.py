@@ -2,6 +2,7 @@
 it, the updates they may see, their rights and support, and how they are contacted."""
 
 import datetime
+import re
 
 import pytest
 from django.db import connection
@@ -289,7 +290,11 @@ def test_contact_preferences_are_shown_read_only_with_how_to_change_them(
     assert "Text message only" in html
     assert "07400 123456" in html
     assert "can only be changed by the police" in html
-    assert "<form" not in html.split('id="main-content"')[1]
+    # The one form asks only for discreet messages: it carries no field to change.
+    main = html.split('id="main-content"')[1]
+    assert main.count("<form") == 1
+    assert "Send me discreet messages" in main
+    assert re.findall(r'name="([^"]+)"', main) == ["csrfmiddlewaretoken"]
 
 
 @pytest.mark.parametrize("page", ["contact_preferences", "support"])
