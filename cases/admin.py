@@ -3,6 +3,7 @@ from itertools import chain
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import F, Q, QuerySet
 from django.http import Http404, HttpRequest, StreamingHttpResponse
 from django.template.response import TemplateResponse
@@ -452,12 +453,15 @@ class SupportServiceInline(admin.TabularInline):
     model = SupportService
     extra = 1
     fields = ["name", "description", "phone", "url", "position"]
+    # A web address typed without a scheme is a secure one.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Force)
 class ForceAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "crime_reference_example"]
     inlines = [SupportServiceInline]
+    formfield_overrides = SupportServiceInline.formfield_overrides
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         queryset = super().get_queryset(request)
