@@ -8,6 +8,7 @@ import datetime
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp import constants as csp_constants
 from django.core.exceptions import ImproperlyConfigured
 
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
     "cases",
     "victims",
     "notifications",
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -462,4 +464,20 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.forbid_unknown_request_fields",
     ],
+}
+
+# Retention (privacy/): how long personal data is kept once its purpose is over; the
+# privacy notice shows these same figures. README.md says why the defaults.
+RETENTION_DAYS_AFTER_CASE_CLOSED = env_int(
+    "RETENTION_DAYS_AFTER_CASE_CLOSED", 365, minimum=1
+)
+RETENTION_SIGN_IN_RECORD_DAYS = env_int("RETENTION_SIGN_IN_RECORD_DAYS", 1, minimum=1)
+RETENTION_MESSAGE_BODY_DAYS = env_int("RETENTION_MESSAGE_BODY_DAYS", 30, minimum=1)
+# The anonymiser runs once a day at this hour (Europe/London).
+RETENTION_RUN_HOUR = env_int("RETENTION_RUN_HOUR", 3, minimum=0)
+if RETENTION_RUN_HOUR > 23:
+    raise ImproperlyConfigured("RETENTION_RUN_HOUR must be from 0 to 23.")
+CELERY_BEAT_SCHEDULE["privacy-retention-run"] = {
+    "task": "privacy.tasks.retention_run",
+    "schedule": crontab(hour=RETENTION_RUN_HOUR, minute=15),
 }
