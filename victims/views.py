@@ -5,9 +5,14 @@ No crime reference, contact detail or code ever appears in a URL: every form pos
 and the attempt and the signed-in case live in the server-side session.
 """
 
+import json
+import time
+
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import (
@@ -31,11 +36,17 @@ from victims.portal import (
     ATTEMPT_SESSION_KEY,
     PORTAL_SESSION_KEY,
     RESENT_SESSION_KEY,
+    portal_seconds_left,
     portal_sign_in,
     portal_sign_out,
+    portal_touch,
     victim_required,
 )
-from victims.selectors import force_support_services, victim_timeline
+from victims.selectors import (
+    force_support_services,
+    victim_own_copy,
+    victim_timeline,
+)
 from victims.services import (
     sign_in_attempt_start,
     sign_in_code_check,
@@ -183,6 +194,26 @@ def session_ended(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@never_cache
+def timed_out(request: HttpRequest) -> HttpResponse:
+    """Where the time-out warning sends a victim when time runs out: the session ends
+    here, on the server, then the page says what happened and shows nothing else."""
+    portal_sign_out(request, reason=SignOutReason.IDLE)
+    return render(request, "victims/session_ended.html")
+
+
+@require_POST
+@victim_required
+def stay_signed_in(request: HttpRequest) -> HttpResponse:
+    """ "Stay signed in" from the time-out warning: count it as activity. Without
+    JavaScript the button posts a form, and comes back to the page it was on."""
+    portal_touch(request, now=time.time())
+    if request.headers.get("Accept") == "application/json":
+        return JsonResponse({"seconds_left": portal_seconds_left(request)})
+    return _redirect("victims:case")
+
+
+@require_safe
 @victim_required
 def case_detail(request: HttpRequest) -> HttpResponse:
     link = request.portal
@@ -248,3 +279,50 @@ def contact_preferences(request: HttpRequest) -> HttpResponse:
         "victims/contact_preferences.html",
         {"victim": link.victim, "force": link.case.force},
     )
+
+
+def _own_copy(request: HttpRequest, *, page: str) -> dict:
+    link = request.portal
+    victim_page_view_record(
+        victim=link.victim,
+        case=link.case,
+        subject=link.victim,
+        page=page,
+        ip_address=client_ip(request),
+    )
+    return victim_own_copy(link=link)
+
+
+@require_safe
+@victim_required
+def own_copy(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "victims/own_copy.html", {"copy": _own_copy(request, page="own_copy")}
+    )
+
+
+@require_safe
+@victim_required
+def own_copy_download_html(request: HttpRequest) -> HttpResponse:
+    response = render(
+        request,
+        "victims/own_copy_download.html",
+        {
+            "copy": _own_copy(request, page="own_copy_html"),
+            "copy_made_at": timezone.now(),
+        },
+    )
+    response["Content-Disposition"] = 'attachment; filename="your-data.html"'
+    return response
+
+
+@require_safe
+@victim_required
+def own_copy_download_json(request: HttpRequest) -> HttpResponse:
+    copy = _own_copy(request, page="own_copy_json")
+    response = HttpResponse(
+        json.dumps(copy, indent=2, ensure_ascii=False, cls=DjangoJSONEncoder),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'attachment; filename="your-data.json"'
+    return response
