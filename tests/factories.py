@@ -1,4 +1,6 @@
 import factory
+from django.middleware.csrf import CSRF_SESSION_KEY
+from django.utils.crypto import get_random_string
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -83,6 +85,8 @@ def verified_staff_client(client, user):
     client.force_login(user)
     session = client.session
     session["otp_device_id"] = device.persistent_id
+    # The CSRF token a real sign-in would have put in the session.
+    session[CSRF_SESSION_KEY] = get_random_string(32)
     session.save()
     return client
 
