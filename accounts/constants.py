@@ -32,6 +32,8 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "audit.view_auditevent",
         "cases.view_code_compliance",
         "notifications.view_failednotification",
+        "privacy.view_victimerasure",
+        "privacy.erase_victim",
     ],
     StaffGroup.FORCE_ADMINISTRATOR: [
         *_CASE_WORK,
@@ -44,5 +46,7 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "cases.change_supportservice",
         "cases.delete_supportservice",
         "accounts.view_user",
+        "privacy.view_victimerasure",
+        "privacy.erase_victim",
     ],
 }

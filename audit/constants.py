@@ -34,6 +34,7 @@ class AuditAction(models.TextChoices):
     SIGN_IN = "sign_in", _("Signed in")
     SIGN_IN_FAILED = "sign_in_failed", _("Sign-in failed")
     SIGN_OUT = "sign_out", _("Signed out")
+    ERASE = "erase", _("Erased")
 
 
 class ObjectType(models.TextChoices):
@@ -45,8 +46,10 @@ class ObjectType(models.TextChoices):
     CODE_COMPLIANCE_EXPORT = "code_compliance_export", _("Code compliance export")
     FORCE = "force", _("Force")
     NOTIFICATION = "notification", _("Message to a victim")
+    RETENTION_RUN = "retention_run", _("Retention run")
     SIGN_IN_ATTEMPT = "sign_in_attempt", _("Sign-in attempt")
     STAFF = "staff", _("Member of staff")
     SUPPORT_SERVICE = "support_service", _("Support service")
     TIMELINE_ENTRY = "timeline_entry", _("Timeline entry")
     VICTIM = "victim", _("Victim")
+    VICTIM_ERASURE = "victim_erasure", _("Erasure of a victim's data")

@@ -1,7 +1,9 @@
 import datetime
 
 import factory
+from django.middleware.csrf import CSRF_SESSION_KEY
 from django.utils import timezone
+from django.utils.crypto import get_random_string
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -90,6 +92,8 @@ def verified_staff_client(client, user):
     client.force_login(user)
     session = client.session
     session["otp_device_id"] = device.persistent_id
+    # The CSRF token a real sign-in would have put in the session.
+    session[CSRF_SESSION_KEY] = get_random_string(32)
     session.save()
     return client
 

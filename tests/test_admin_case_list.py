@@ -96,7 +96,7 @@ def test_the_timeline_header_reads_recorded_by(officer_client, case):
     assert "Recorded by" in page
 
 
-def test_the_sign_in_page_says_a_backup_code_works(client):
+def test_the_sign_in_page_says_a_backup_code_works(client, db):
     page = client.get("/admin/login/").content.decode()
     assert "<h1" in page
     assert "or one of your backup codes" in page

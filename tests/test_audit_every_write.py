@@ -21,6 +21,7 @@ from tests.factories import (
     StaffFactory,
     verified_staff_client,
 )
+from privacy.models import VictimErasure
 from victims.models import Victim
 
 ADDRESS = "192.0.2.44"
@@ -35,6 +36,17 @@ CHANGES = {
         "Changed Name",
     ),
     Force: (lambda force: force, "contact_text", "Call 101."),
+}
+# For each model staff may only add records of (never change): the add form's data,
+# and the audit row the addition must leave.
+ADDS = {
+    VictimErasure: (
+        lambda force: {
+            "victim": CaseVictimFactory(case__force=force).victim.pk,
+            "reason": "victim_asked",
+        },
+        ("victim", "erase"),
+    ),
 }
 # The staff admin is walked with its own user: its change form carries passwords.
 STAFF_CHANGE = ("first_name", "Changed")
@@ -147,7 +159,7 @@ def test_every_model_staff_can_change_is_walked(administrator):
     }
     from accounts.models import User
 
-    missing = changeable - set(CHANGES) - {User}
+    missing = changeable - set(CHANGES) - set(ADDS) - {User}
     assert not missing, (
         f"Add {sorted(m._meta.label for m in missing)} to CHANGES, and make its "
         "admin save through a service that audits."
@@ -182,6 +194,26 @@ def test_a_change_form_leaves_one_audit_row_naming_the_actor_and_address(
     for row in rows:
         assert (row.actor_kind, row.actor_id) == ("staff", str(administrator.pk))
         assert row.ip_address == ADDRESS
+
+
+@pytest.mark.parametrize("model", list(ADDS), ids=lambda model: model._meta.label)
+def test_an_add_form_leaves_one_audit_row_naming_the_actor_and_address(
+    client, administrator, force, model
+):
+    make_data, (object_type, action) = ADDS[model]
+    data = make_data(force)
+    staff = verified_staff_client(client, administrator)
+    opts = model._meta
+    since = _last_id()
+    response = staff.post(
+        f"/admin/{opts.app_label}/{opts.model_name}/add/",
+        {**data, "_save": "Save"},
+        REMOTE_ADDR=ADDRESS,
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    rows = [row for row in _rows_since(since) if row.action == action]
+    assert [(row.object_type, row.action) for row in rows] == [(object_type, action)]
+    assert (rows[0].actor_id, rows[0].ip_address) == (str(administrator.pk), ADDRESS)
 
 
 def test_the_staff_change_form_leaves_one_audit_row(client, administrator, force):

@@ -76,26 +76,30 @@ django.setup()
 from django.conf import settings
 from django.test import Client, override_settings
 # Collected static files are not needed to look at headers and cookies.
+# The CSRF token is kept in the session; sessions in a cookie need no database here.
 override_settings(
     STORAGES={
         **settings.STORAGES,
         "staticfiles": {
             "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         },
-    }
+    },
+    SESSION_ENGINE="django.contrib.sessions.backends.signed_cookies",
 ).enable()
 response = Client().get("/sign-in/", secure=True)
-cookie = response.cookies[settings.CSRF_COOKIE_NAME]
+cookie = response.cookies[settings.SESSION_COOKIE_NAME]
 print(json.dumps({
     "status": response.status_code,
     "hsts": response.get("Strict-Transport-Security"),
-    "csrf_cookie": {
+    "cookies": sorted(response.cookies),
+    "session_cookie": {
         "name": cookie.key,
         "secure": bool(cookie["secure"]),
         "httponly": bool(cookie["httponly"]),
         "samesite": cookie["samesite"],
         "path": cookie["path"],
         "domain": cookie["domain"],
+        "max_age": cookie["max-age"],
     },
     "session": [
         settings.SESSION_COOKIE_NAME,
@@ -132,13 +136,17 @@ def test_in_production_cookies_are_host_only_secure_and_hsts_is_sent():
     probe = json.loads(result.stdout.strip().splitlines()[-1])
     assert probe["status"] == 200
     assert probe["hsts"] == "max-age=31536000; includeSubDomains; preload"
-    assert probe["csrf_cookie"] == {
-        "name": "__Host-csrftoken",
+    # The CSRF token is in the session: no cookie of its own, and the session cookie
+    # goes when the browser closes.
+    assert probe["cookies"] == ["__Host-sessionid"]
+    assert probe["session_cookie"] == {
+        "name": "__Host-sessionid",
         "secure": True,
         "httponly": True,
         "samesite": "Lax",
         "path": "/",
         "domain": "",
+        "max_age": "",
     }
     assert probe["session"] == ["__Host-sessionid", True, True, "Lax", None]
     assert probe["plain_http"] == 301  # redirected to HTTPS

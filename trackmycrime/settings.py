@@ -8,6 +8,7 @@ import datetime
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp import constants as csp_constants
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
@@ -57,6 +58,8 @@ INSTALLED_APPS = [
     "cases",
     "victims",
     "notifications",
+    "privacy",
+    "pages",
 ]
 
 MIDDLEWARE = [
@@ -89,6 +92,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "victims.context_processors.portal",
+                "pages.context_processors.service",
             ],
         },
     },
@@ -348,6 +352,13 @@ SESSION_COOKIE_AGE = env_int("STAFF_SESSION_SECONDS", 8 * 60 * 60, minimum=300)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+# The CSRF token lives in the server-side session, not a cookie of its own, so that
+# signing out (which deletes the session and its cookie) leaves nothing in the browser.
+CSRF_USE_SESSIONS = True
+# The session cookie goes when the browser closes; a signed-in victim's cookie also
+# expires soon after their idle limit (victims/portal.py), and staff sessions end on
+# the server after STAFF_SESSION_SECONDS.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -443,6 +454,16 @@ CELERY_BEAT_SCHEDULE["cases-code-clocks-settle"] = {
     "task": "cases.tasks.code_clocks_settle",
     "schedule": float(CODE_CLOCKS_SETTLE_SECONDS),
 }
+# Signed-in victims are warned this long before the idle limit signs them out
+# (WCAG 2.2.1), and can choose to stay signed in.
+VICTIM_SESSION_WARNING_SECONDS = env_int(
+    "VICTIM_SESSION_WARNING_SECONDS", 2 * 60, minimum=10
+)
+if VICTIM_SESSION_WARNING_SECONDS >= VICTIM_SESSION_IDLE_SECONDS:
+    raise ImproperlyConfigured(
+        "VICTIM_SESSION_WARNING_SECONDS must be shorter than "
+        "VICTIM_SESSION_IDLE_SECONDS."
+    )
 CELERY_BEAT_SCHEDULE["victims-delete-old-sign-in-attempts"] = {
     "task": "victims.tasks.sign_in_attempts_delete_old",
     "schedule": 60 * 60,
@@ -496,4 +517,44 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.forbid_unknown_request_fields",
     ],
+}
+
+# Who runs the service, for the privacy notice, the help and contact pages and the
+# accessibility statement (pages/). The controller is the force, under the Data
+# Protection Act 2018 Part 3.
+SERVICE_CONTROLLER_NAME = env_str(
+    "SERVICE_CONTROLLER_NAME", "the police force that runs this service"
+)
+SERVICE_CONTACT_PHONE = env_str("SERVICE_CONTACT_PHONE", "101")
+SERVICE_CONTACT_EMAIL = env_str("SERVICE_CONTACT_EMAIL")
+SERVICE_CONTACT_ADDRESS = env_str("SERVICE_CONTACT_ADDRESS")
+DATA_PROTECTION_OFFICER_EMAIL = env_str("DATA_PROTECTION_OFFICER_EMAIL")
+# Where the phase banner's feedback link goes; empty for the contact page.
+FEEDBACK_URL = env_str("FEEDBACK_URL")
+# When the accessibility statement was prepared and last reviewed (YYYY-MM-DD).
+_ACCESSIBILITY_DATE = env_str("ACCESSIBILITY_STATEMENT_PREPARED_ON", "2026-12-01")
+try:
+    ACCESSIBILITY_STATEMENT_PREPARED_ON = datetime.date.fromisoformat(
+        _ACCESSIBILITY_DATE
+    )
+except ValueError:
+    raise ImproperlyConfigured(
+        "ACCESSIBILITY_STATEMENT_PREPARED_ON must be a date like 2026-12-01, not "
+        f"{_ACCESSIBILITY_DATE!r}."
+    ) from None
+
+# Retention (privacy/): how long personal data is kept once its purpose is over; the
+# privacy notice shows these same figures. README.md says why the defaults.
+RETENTION_DAYS_AFTER_CASE_CLOSED = env_int(
+    "RETENTION_DAYS_AFTER_CASE_CLOSED", 365, minimum=1
+)
+RETENTION_SIGN_IN_RECORD_DAYS = env_int("RETENTION_SIGN_IN_RECORD_DAYS", 1, minimum=1)
+RETENTION_MESSAGE_BODY_DAYS = env_int("RETENTION_MESSAGE_BODY_DAYS", 30, minimum=1)
+# The anonymiser runs once a day at this hour (Europe/London).
+RETENTION_RUN_HOUR = env_int("RETENTION_RUN_HOUR", 3, minimum=0)
+if RETENTION_RUN_HOUR > 23:
+    raise ImproperlyConfigured("RETENTION_RUN_HOUR must be from 0 to 23.")
+CELERY_BEAT_SCHEDULE["privacy-retention-run"] = {
+    "task": "privacy.tasks.retention_run",
+    "schedule": crontab(hour=RETENTION_RUN_HOUR, minute=15),
 }

@@ -8,6 +8,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("notifications/", include("notifications.urls")),
+    path("", include("pages.urls")),
     path("", include("victims.urls")),
     path("api/", include("api.urls")),
 ]

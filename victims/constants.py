@@ -78,8 +78,6 @@ SIGN_IN_CODE_DIGITS = 6
 SIGN_IN_CODE_VALID_SECONDS = 10 * 60
 SIGN_IN_CODE_MAX_FAILURES = 5
 SIGN_IN_CODE_MAX_RESENDS = 3
-# Attempts nobody finished are deleted after this long (they hold no code, only hashes).
-SIGN_IN_ATTEMPT_KEEP_SECONDS = 24 * 60 * 60
 
 
 class SignInOutcome(models.TextChoices):

@@ -8,6 +8,7 @@ from typing import cast
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 
@@ -30,10 +31,13 @@ def portal_sign_in(request: HttpRequest, *, victim_id: int, case_id: int) -> Non
     """Start a signed-in session under a new key (no fixation), for this victim and
     this case only."""
     request.session.cycle_key()
+    # A new CSRF token too, as Django's own login does; stored in the session now, so
+    # the first signed-in page does not have to write the session again.
+    rotate_token(request)
     for key in (ATTEMPT_SESSION_KEY, RESENT_SESSION_KEY):
         request.session.pop(key, None)
     request.session.update(portal_session_data(victim_id=victim_id, case_id=case_id))
-    request.session.set_expiry(_stored_for())
+    request.session.set_expiry(session_cookie_seconds())
 
 
 def portal_session_data(*, victim_id: int, case_id: int) -> dict:
@@ -49,11 +53,34 @@ def portal_session_data(*, victim_id: int, case_id: int) -> dict:
     }
 
 
-def _stored_for() -> int:
+def session_cookie_seconds() -> int:
     """How long the cookie and the stored session last: twice the idle limit, so that a
     victim who comes back a little late is told they were signed out (and that is
     audited). The idle limit itself is enforced here, on the server, on every page."""
     return 2 * settings.VICTIM_SESSION_IDLE_SECONDS
+
+
+def portal_touch(request: HttpRequest, *, now: float) -> None:
+    """Count `now` as activity: the idle limit starts again from it."""
+    data = request.session[PORTAL_SESSION_KEY]
+    request.session[PORTAL_SESSION_KEY] = {**data, "last_seen": now}
+    request.session.set_expiry(session_cookie_seconds())
+
+
+def portal_seconds_left(request: HttpRequest) -> int | None:
+    """Return how long the signed-in victim has before the idle limit signs them
+    out (or the overall limit, if sooner); None if nobody is signed in."""
+    data = (
+        request.session.get(PORTAL_SESSION_KEY) if hasattr(request, "session") else None
+    )
+    if not data:
+        return None
+    now = time.time()
+    left = min(
+        settings.VICTIM_SESSION_IDLE_SECONDS - (now - data["last_seen"]),
+        settings.VICTIM_SESSION_MAX_SECONDS - (now - data["signed_in_at"]),
+    )
+    return max(0, int(left))
 
 
 def portal_sign_out(request: HttpRequest, *, reason: SignOutReason) -> bool:
@@ -108,8 +135,7 @@ def victim_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
             portal_sign_out(request, reason=SignOutReason.ACCESS_ENDED)
             return redirect("victims:sign_in")
         if now - data["last_seen"] >= SESSION_TOUCH_SECONDS:
-            request.session[PORTAL_SESSION_KEY] = {**data, "last_seen": now}
-            request.session.set_expiry(_stored_for())
+            portal_touch(request, now=now)
         portal_request = cast(PortalRequest, request)
         portal_request.portal = link
         return view(portal_request, *args, **kwargs)

@@ -3,8 +3,14 @@ queries however long the case's history grows."""
 
 from django.db.models import QuerySet
 from django.db.models.functions import Lower
+from django.utils.translation import gettext
 
+from audit.constants import ActorKind, AuditAction
+from audit.models import AuditEvent
+from cases.constants import Stage
 from cases.models import SupportService, TimelineEntry
+from notifications.constants import MessageKind, NotificationStatus
+from victims.constants import Channel
 from victims.models import CaseVictim
 
 
@@ -54,3 +60,69 @@ def victim_timeline(*, case_id: int) -> list[TimelineEntry]:
 
 def force_support_services(*, force_id: int) -> list[SupportService]:
     return list(SupportService.objects.filter(force_id=force_id))
+
+
+def victim_own_copy(*, link: CaseVictim) -> dict:
+    """Return what the portal holds about the signed-in victim and their case: their
+    details and preferences, the updates they can see, the messages sent to them and
+    their sign-ins. Never staff notes, other victims or other cases."""
+    victim, case = link.victim, link.case
+    about: dict[str, str] = {
+        MessageKind.UPDATE: gettext("An update on your case"),
+        MessageKind.SIGN_IN_CODE: gettext("A security code to sign in"),
+    }
+    # Updates and codes alike are in the outbox; a change told with another message
+    # (MERGED) is not a message of its own.
+    messages = [
+        {
+            "channel": Channel(channel).label,
+            "about": about[kind],
+            "created_at": created_at,
+            "sent_at": sent_at,
+            "status": NotificationStatus(status).label,
+        }
+        for kind, channel, created_at, sent_at, status in victim.notifications.filter(
+            case_id=case.pk
+        )
+        .exclude(status=NotificationStatus.MERGED)
+        .order_by("-created_at", "-id")
+        .values_list("kind", "channel", "created_at", "sent_at", "status")
+    ]
+    events = {
+        AuditAction.SIGN_IN: gettext("Signed in"),
+        AuditAction.SIGN_OUT: gettext("Signed out"),
+    }
+    sign_ins = [
+        {"at": occurred_at, "event": events[action]}
+        for occurred_at, action in AuditEvent.objects.filter(
+            actor_kind=ActorKind.VICTIM,
+            actor_id=str(victim.pk),
+            case_id=case.pk,
+            action__in=list(events),
+        ).values_list("occurred_at", "action")
+    ]
+    return {
+        "you": {
+            "name": victim.full_name,
+            "email": victim.email,
+            "mobile": victim.mobile.as_national if victim.mobile else "",
+            "language": victim.get_preferred_language_display(),
+            "safe_ways_to_contact_you": victim.get_contact_preference_display(),
+            "emails_say_what_the_update_is_about": victim.detail_by_email,
+            "text_messages_say_what_the_update_is_about": victim.detail_by_sms,
+            "enhanced_rights": victim.enhanced_rights,
+        },
+        "case": {
+            "crime_reference": case.crime_reference,
+            "description": case.victim_description,
+            "police_force": case.force.name,
+            "stage": Stage(case.stage).label,
+            "reported_on": case.reported_on,
+        },
+        "updates": [
+            {"occurred_at": entry.occurred_at, "text": entry.victim_text}
+            for entry in victim_timeline(case_id=case.pk)
+        ],
+        "messages": messages,
+        "sign_ins": sign_ins,
+    }

@@ -10,6 +10,7 @@ every message to a victim). The worker matches the details and mints the code
 import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
@@ -20,7 +21,6 @@ from cases.models import Case, normalise_crime_reference
 from notifications.services import notifications_queue_sign_in_code
 from trackmycrime.rate_limits import rate_limits_hit, rate_limits_reached
 from victims.constants import (
-    SIGN_IN_ATTEMPT_KEEP_SECONDS,
     SIGN_IN_CODE_MAX_RESENDS,
     SIGN_IN_CODE_VALID_SECONDS,
     SIGN_IN_REQUEST_LIMITS,
@@ -246,10 +246,13 @@ def sign_in_code_check(
     return CodeCheck(outcome=outcome)
 
 
-def sign_in_attempts_delete_old() -> int:
-    """Delete attempts older than a day (with their code messages); return how
-    many. They hold no codes, but nothing needs them once they cannot be used."""
-    cutoff = timezone.now() - datetime.timedelta(seconds=SIGN_IN_ATTEMPT_KEEP_SECONDS)
+def sign_in_attempts_delete_old(*, now: datetime.datetime | None = None) -> int:
+    """Delete attempts older than RETENTION_SIGN_IN_RECORD_DAYS (with their code
+    messages); return how many. They hold no codes, but nothing needs them once they
+    cannot be used."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(
+        days=settings.RETENTION_SIGN_IN_RECORD_DAYS
+    )
     _total, by_model = SignInAttempt.objects.filter(created_at__lt=cutoff).delete()
     return by_model.get(SignInAttempt._meta.label, 0)
 

@@ -14,7 +14,20 @@ urlpatterns = [
     path("sign-out/", views.sign_out, name="sign_out"),
     path("signed-out/", views.signed_out, name="signed_out"),
     path("session-ended/", views.session_ended, name="session_ended"),
+    path("timed-out/", views.timed_out, name="timed_out"),
+    path("stay-signed-in/", views.stay_signed_in, name="stay_signed_in"),
     path("case/", views.case_detail, name="case"),
     path("support/", views.support, name="support"),
     path("contact-preferences/", views.contact_preferences, name="contact_preferences"),
+    path("your-data/", views.own_copy, name="own_copy"),
+    path(
+        "your-data/download.html",
+        views.own_copy_download_html,
+        name="own_copy_download_html",
+    ),
+    path(
+        "your-data/download.json",
+        views.own_copy_download_json,
+        name="own_copy_download_json",
+    ),
 ]

@@ -5,11 +5,15 @@ No crime reference, contact detail or code ever appears in a URL: every form pos
 and the attempt and the signed-in case live in the server-side session.
 """
 
+import json
+import time
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import (
@@ -35,11 +39,17 @@ from victims.portal import (
     RESENT_SESSION_KEY,
     PortalRequest,
     portal_page_viewed,
+    portal_seconds_left,
     portal_sign_in,
     portal_sign_out,
+    portal_touch,
     victim_required,
 )
-from victims.selectors import force_support_services, victim_timeline
+from victims.selectors import (
+    force_support_services,
+    victim_own_copy,
+    victim_timeline,
+)
 from victims.services import victim_choose_discreet_messages
 from victims.sign_in import (
     sign_in_attempt_start,
@@ -191,6 +201,26 @@ def session_ended(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@never_cache
+def timed_out(request: HttpRequest) -> HttpResponse:
+    """Where the time-out warning sends a victim when time runs out: the session ends
+    here, on the server, then the page says what happened and shows nothing else."""
+    portal_sign_out(request, reason=SignOutReason.IDLE)
+    return render(request, "victims/session_ended.html")
+
+
+@require_POST
+@victim_required
+def stay_signed_in(request: HttpRequest) -> HttpResponse:
+    """ "Stay signed in" from the time-out warning: count it as activity. Without
+    JavaScript the button posts a form, and comes back to the page it was on."""
+    portal_touch(request, now=time.time())
+    if request.headers.get("Accept") == "application/json":
+        return JsonResponse({"seconds_left": portal_seconds_left(request)})
+    return _redirect("victims:case")
+
+
+@require_safe
 @victim_required
 def case_detail(request: PortalRequest) -> HttpResponse:
     link = request.portal
@@ -242,3 +272,44 @@ def contact_preferences(request: PortalRequest) -> HttpResponse:
         "victims/contact_preferences.html",
         {"victim": link.victim, "force": link.case.force},
     )
+
+
+def _own_copy(request: PortalRequest, *, page: str) -> dict:
+    link = request.portal
+    portal_page_viewed(link, page=page, shows_case=False)
+    return victim_own_copy(link=link)
+
+
+@require_safe
+@victim_required
+def own_copy(request: PortalRequest) -> HttpResponse:
+    return render(
+        request, "victims/own_copy.html", {"copy": _own_copy(request, page="own_copy")}
+    )
+
+
+@require_safe
+@victim_required
+def own_copy_download_html(request: PortalRequest) -> HttpResponse:
+    response = render(
+        request,
+        "victims/own_copy_download.html",
+        {
+            "copy": _own_copy(request, page="own_copy_html"),
+            "copy_made_at": timezone.now(),
+        },
+    )
+    response["Content-Disposition"] = 'attachment; filename="your-data.html"'
+    return response
+
+
+@require_safe
+@victim_required
+def own_copy_download_json(request: PortalRequest) -> HttpResponse:
+    copy = _own_copy(request, page="own_copy_json")
+    response = HttpResponse(
+        json.dumps(copy, indent=2, ensure_ascii=False, cls=DjangoJSONEncoder),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'attachment; filename="your-data.json"'
+    return response
