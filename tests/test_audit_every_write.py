@@ -15,13 +15,13 @@ from django.test import RequestFactory
 from accounts.constants import StaffGroup
 from audit.models import AuditEvent
 from cases.models import Case, Force
+from privacy.models import VictimErasure
 from tests.factories import (
     CaseFactory,
     CaseVictimFactory,
     StaffFactory,
     verified_staff_client,
 )
-from privacy.models import VictimErasure
 from victims.models import Victim
 
 ADDRESS = "192.0.2.44"
@@ -37,14 +37,20 @@ CHANGES = {
     ),
     Force: (lambda force: force, "contact_text", "Call 101."),
 }
+
+
 # For each model staff may only add records of (never change): the add form's data,
 # and the audit row the addition must leave.
+def _erasure_form(force):
+    return {
+        "victim": CaseVictimFactory(case__force=force).victim.pk,
+        "reason": "victim_asked",
+    }
+
+
 ADDS = {
     VictimErasure: (
-        lambda force: {
-            "victim": CaseVictimFactory(case__force=force).victim.pk,
-            "reason": "victim_asked",
-        },
+        _erasure_form,
         ("victim", "erase"),
     ),
 }
