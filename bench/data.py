@@ -106,8 +106,9 @@ def load_cases(count: int, *, officer_id: int | None = None) -> dict:
                 "COPY victims_victim (id, force_id, external_reference, full_name, "
                 "email, mobile, "
                 "preferred_language, contact_preference, detail_by_email, "
-                "detail_by_sms, enhanced_rights, enhanced_rights_reason, "
-                "portal_access_allowed, created_at, updated_at) FROM STDIN"
+                "detail_by_sms, discreet_messages, enhanced_rights, "
+                "enhanced_rights_reason, portal_access_allowed, created_at, "
+                "updated_at) FROM STDIN"
             ) as copy:
                 for offset in range(count):
                     number = first_number + offset
@@ -115,7 +116,8 @@ def load_cases(count: int, *, officer_id: int | None = None) -> dict:
                         (
                             victim_id + offset, force.pk, "", f"Bench Victim {number}",
                             bench_email(number), f"+4474{number % 100_000_000:08d}",
-                            "en", "email", False, False, False, "", True, now, now,
+                            "en", "email", False, False, False, False, "", True,
+                            now, now,
                         )
                     )  # fmt: skip
             with raw.copy(

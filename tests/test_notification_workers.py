@@ -533,5 +533,6 @@ def test_preferences_and_quiet_hours_are_respected_and_updates_name_nothing(
         else:
             assert message["template_id"] == NOTIFY_TEMPLATE_IDS["email:update"]
             assert message["personalisation"] == {
-                "sign_in_url": django_settings.PORTAL_BASE_URL
+                "sign_in_url": f"{django_settings.PORTAL_BASE_URL}/sign-in/",
+                "sender": "Northshire Police",
             }

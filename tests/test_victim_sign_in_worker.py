@@ -12,8 +12,10 @@ from django.conf import settings
 from cases.services import case_add_update
 from notifications.constants import MessageKind, NotificationStatus
 from notifications.models import Notification
+from tests.factories import CaseVictimFactory
 from tests.portal import outbox_messages
 from trackmycrime.testing import redis_url
+from victims.constants import ContactPreference
 from victims.models import SignInAttempt
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -58,18 +60,21 @@ def test_a_code_is_queued_apart_from_a_backlog_of_updates(
     from trackmycrime.celery import app
 
     broker = redis.Redis.from_url(redis_url())
-    for number in range(20):
-        case_add_update(
-            case=victim_on_case.case, actor=officer, victim_text=f"Update {number}"
+    for _ in range(20):
+        CaseVictimFactory(
+            case=victim_on_case.case,
+            victim__contact_preference=ContactPreference.EMAIL_AND_SMS,
         )
+    case_add_update(case=victim_on_case.case, actor=officer, victim_text="Update")
     client.post(
         "/sign-in/",
         {"crime_reference": "NS/00001/26", "contact": "victim@example.com"},
     )
-    # Each update goes by email and text message: 40 tasks wait on the default
-    # queue, and the code's task alone on its own, which every worker also reads.
-    assert broker.llen(settings.NOTIFICATIONS_UPDATE_QUEUE) == 40
+    # The update goes to the first victim and 20 others by email and text message:
+    # 42 tasks wait on the default queue, and the code's task alone on its own,
+    # which every worker also reads.
+    assert broker.llen(settings.NOTIFICATIONS_UPDATE_QUEUE) == 42
     assert broker.llen(settings.NOTIFICATIONS_CODE_QUEUE) == 1
     with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
-        _wait_for_messages(outbox, 41)
-    assert len(outbox_messages(outbox)) == 41
+        _wait_for_messages(outbox, 43)
+    assert len(outbox_messages(outbox)) == 43
