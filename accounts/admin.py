@@ -1,7 +1,10 @@
+from axes.models import AccessAttempt
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.db.models import Sum
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -9,6 +12,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import ApiClient, User
 from accounts.services import api_client_revoke, staff_password_changed, staff_save
+from accounts.sign_in import staff_sign_in_unlock
+from trackmycrime.admin_scoping import staff_of
 
 # Groups are set from accounts.constants.GROUP_PERMISSIONS, and second factors are
 # issued by `manage.py create_staff_user`, both audited; edits here would bypass
@@ -90,3 +95,72 @@ class ApiClientAdmin(admin.ModelAdmin):
             api_client_revoke(client=client, actor=request.user) for client in queryset
         )
         self.message_user(request, _("Revoked %(count)d.") % {"count": revoked})
+
+
+@admin.register(AccessAttempt)
+class LockedSignInAdmin(admin.ModelAdmin):
+    """Failed staff sign-ins that django-axes is counting, and the lock-outs among
+    them, for supervisors. A supervisor sees those for usernames in their own force;
+    someone with no force (a national administrator) sees all, including unknown
+    usernames and addresses. Unlocking is the one change, through the service that
+    audits it."""
+
+    list_display = [
+        "username",
+        "ip_address",
+        "failures_since_start",
+        "attempt_time",
+        "locked",
+    ]
+    list_filter = ["attempt_time"]
+    search_fields = ["username"]
+    ordering = ["-attempt_time"]
+    fields = ["username", "ip_address", "failures_since_start", "attempt_time"]
+    actions = ["unlock"]
+
+    def get_queryset(self, request):
+        staff = staff_of(request)
+        attempts = super().get_queryset(request)
+        if staff.force_id is None:
+            return attempts
+        return attempts.filter(
+            username__in=User.objects.filter(force_id=staff.force_id).values("username")
+        )
+
+    @admin.display(boolean=True, description=_("Locked out"))
+    def locked(self, attempt: AccessAttempt) -> bool:
+        """Whether the username or the address has reached the limit (axes adds up
+        the failures of every row for each)."""
+        limit = settings.AXES_FAILURE_LIMIT
+        for lookup in (
+            {"username": attempt.username},
+            {"ip_address": attempt.ip_address},
+        ):
+            total = AccessAttempt.objects.filter(**lookup).aggregate(
+                total=Sum("failures_since_start")
+            )["total"]
+            if (total or 0) >= limit:
+                return True
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_unlock_permission(self, request):
+        return request.user.has_perm("axes.delete_accessattempt")
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.action(permissions=["unlock"], description=_("Unlock the selected"))
+    def unlock(self, request, queryset):
+        count = staff_sign_in_unlock(attempts=queryset, actor=staff_of(request))
+        self.message_user(request, _("Unlocked %(count)d.") % {"count": count})

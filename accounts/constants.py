@@ -30,6 +30,9 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
     StaffGroup.SUPERVISOR: [
         *_CASE_WORK,
         "audit.view_auditevent",
+        # Staff sign-ins being counted by django-axes; delete is "unlock".
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
         "cases.view_code_compliance",
         "notifications.view_failednotification",
         "privacy.view_victimerasure",
@@ -38,6 +41,8 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
     StaffGroup.FORCE_ADMINISTRATOR: [
         *_CASE_WORK,
         "audit.view_auditevent",
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
         "cases.view_code_compliance",
         "notifications.view_failednotification",
         "cases.change_force",

@@ -35,6 +35,8 @@ class AuditAction(models.TextChoices):
     SIGN_IN_FAILED = "sign_in_failed", _("Sign-in failed")
     SIGN_OUT = "sign_out", _("Signed out")
     ERASE = "erase", _("Erased")
+    LOCKED_OUT = "locked_out", _("Locked out after too many failed sign-ins")
+    UNLOCKED = "unlocked", _("Unlocked")
 
 
 class ObjectType(models.TextChoices):

@@ -151,9 +151,17 @@ def notifications_queue_sign_in_code(*, attempt: SignInAttempt) -> Notification:
     """Queue a sign-in code for the attempt, on the channel the typed contact names.
     Who it is for is settled by the worker (victims.sign_in_codes); a code message
     still waiting from an earlier request for this attempt is cancelled, so that
-    only the newest code is ever sent."""
-    Notification.objects.filter(
+    only the newest code is ever sent.
+
+    A row a worker is claiming at this moment is left to it (skip_locked): the
+    worker locks that row and then the attempt, and the caller already holds the
+    attempt, so waiting for the row would deadlock. The code it mints is replaced by
+    the one minted for the new row."""
+    waiting = Notification.objects.select_for_update(skip_locked=True).filter(
         sign_in_attempt=attempt, status=NotificationStatus.PENDING
+    )
+    Notification.objects.filter(
+        pk__in=list(waiting.values_list("pk", flat=True))
     ).update(
         status=NotificationStatus.CANCELLED,
         finished_at=timezone.now(),

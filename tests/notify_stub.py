@@ -237,3 +237,16 @@ def notify_settings(stub: NotifyStub) -> dict:
         "NOTIFY_TIMEOUT_SECONDS": 5,
         "NOTIFY_TEMPLATES": dict(NOTIFY_TEMPLATE_IDS),
     }
+
+
+def serve_in_process(pipe, answer_after: float) -> None:
+    """Run a stub that takes `answer_after` seconds to answer every request, for a
+    test that starts it in a process of its own (so that its work is not done by the
+    process being timed): send its URL down `pipe`, and on any message from the test
+    send back how many messages it accepted, and stop."""
+    stub = NotifyStub().start()
+    stub.script = lambda request, tries: time.sleep(answer_after)
+    pipe.send(stub.url)
+    pipe.recv()
+    pipe.send(len(stub.messages()))
+    stub.stop()

@@ -105,4 +105,7 @@ def test_another_forces_supervisor_sees_none_of_it(client, other_force, event):
     outsider = StaffFactory(force=other_force, group=StaffGroup.SUPERVISOR)
     verified_staff_client(client, outsider)
     response = client.get("/admin/audit/auditevent/")
-    assert list(response.context["cl"].result_list) == []
+    # Only the outsider's own sign-in, in their own force.
+    assert [
+        (row.action, row.actor_id) for row in response.context["cl"].result_list
+    ] == [("sign_in", str(outsider.pk))]

@@ -1,7 +1,14 @@
+from django.contrib.auth.signals import user_login_failed
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+SIGN_IN_FAILED = _(
+    "The username, password or security code is not right. Check them and try "
+    "again. After too many tries, signing in is paused for a while."
+)
 
 
 class StaffLoginForm(OTPAdminAuthenticationForm):
@@ -10,6 +17,10 @@ class StaffLoginForm(OTPAdminAuthenticationForm):
     django-otp asks for the device to be chosen; a six-digit code comes from the
     authenticator app and anything else is a backup code, so the choice is made from
     the code itself and only that device records a failed attempt.
+
+    Whichever of the password and the code was wrong, the answer is the same, and
+    it counts as one failed sign-in (django-axes counts `user_login_failed`), so
+    that a password cannot be guessed apart from the second factor.
     """
 
     def __init__(self, *args, **kwargs):
@@ -18,6 +29,21 @@ class StaffLoginForm(OTPAdminAuthenticationForm):
         self.fields["otp_token"].help_text = _(
             "The 6-digit code from your authenticator app, or one of your backup codes."
         )
+
+    def clean(self):
+        try:
+            return super().clean()
+        except ValidationError:
+            if self.user_cache is not None:
+                # The password was right but the code (or the account) was not:
+                # Django sends no failure signal for that, so send it here.
+                user_login_failed.send(
+                    sender=type(self),
+                    credentials={"username": self.cleaned_data.get("username")},
+                    request=self.request,
+                )
+                self.user_cache = None
+            raise ValidationError(SIGN_IN_FAILED, code="invalid_login") from None
 
     def _chosen_device(self, user):
         device = super()._chosen_device(user)

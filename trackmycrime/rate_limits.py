@@ -58,3 +58,13 @@ def rate_limits_reached(
     keys = {limit.key(identifiers[limit.scope]): limit.hits for limit in limits}
     counts = cache.get_many(list(keys))
     return any(counts.get(key, 0) >= hits for key, hits in keys.items())
+
+
+def rate_limits_reset(
+    *, limits: tuple[RateLimit, ...], identifiers: dict[str, str], scope: str
+) -> None:
+    """End the current windows of the limits counted per `scope` (e.g. once someone
+    has proved they are who the count was about)."""
+    cache.delete_many(
+        [limit.key(identifiers[scope]) for limit in limits if limit.scope == scope]
+    )

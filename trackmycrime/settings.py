@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "phonenumber_field",
+    "axes",
     "accounts",
     "audit",
     "cases",
@@ -75,7 +76,33 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into its own page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Staff sign-in: django-axes counts wrong passwords and wrong codes alike (the form
+# reports a wrong code as a failed sign-in), per username and, separately, per
+# address, in the database so that every web worker sees the same counts. A lock-out
+# cools off after STAFF_SIGN_IN_COOLOFF_MINUTES: it never lasts for good, so nobody
+# can keep an officer out by guessing their username (PITFALLS.md).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("STAFF_SIGN_IN_FAILURE_LIMIT", 10, minimum=1)
+AXES_COOLOFF_TIME = datetime.timedelta(
+    minutes=env_int("STAFF_SIGN_IN_COOLOFF_MINUTES", 15, minimum=1)
+)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "accounts.sign_in.staff_client_ip"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/staff_locked_out.html"
+# The audit trail is the record of sign-ins; axes keeps only its live counts, and
+# never a code typed (the password is always masked).
+AXES_DISABLE_ACCESS_LOG = True
+AXES_SENSITIVE_PARAMETERS = ["otp_token"]
+# Locked accounts are shown to supervisors by accounts.admin, scoped to their force.
+AXES_ENABLE_ADMIN = False
 
 ROOT_URLCONF = "trackmycrime.urls"
 WSGI_APPLICATION = "trackmycrime.wsgi.application"

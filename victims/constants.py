@@ -104,25 +104,28 @@ class SignOutReason(models.TextChoices):
 
 
 # Rate limits, counted in the shared cache (Redis in production). Each limit is a fixed
-# window: once over it, that key is refused until its window ends (the cool-off), so a
-# hostile person can delay a victim by at most one window, never lock them out for good.
-# "requests" counts sign-in requests and new codes (it also caps how many messages a
-# victim can be sent); "wrong_codes" counts wrong codes entered, which are guesses.
+# window: once over it, that key is refused until its window ends (the cool-off), so
+# nobody can lock a victim out for good.
+#
+# No limit is keyed on the crime reference alone, nor on the contact alone: an abuser
+# often knows the reference (or the phone number), and a limit they can spend from any
+# number of addresses would be a switch to cut the victim off. A code can only ever
+# work for the reference and contact together (it goes to nobody else), so limiting
+# that pair bounds guessing as tightly as a limit on the reference would, and spending
+# it needs both details. Someone who has both can delay the victim by one short window
+# (at most 15 minutes), never a day. The address limit bounds how much one address can
+# try (and how many messages it can cause); it cannot stop a victim elsewhere.
+# "requests" counts sign-in requests and new codes; "wrong_codes" counts wrong codes
+# entered, which are guesses. See the README's threat model for the figures.
 SIGN_IN_REQUEST_LIMITS = (
     RateLimit("requests", "ip", 30, 15 * 60),
-    RateLimit("requests", "reference", 5, 15 * 60),
-    RateLimit("requests", "contact", 5, 15 * 60),
+    RateLimit("requests", "reference_and_contact", 5, 15 * 60),
 )
-# The daily cap is per reference *and* contact: only that pair can ever receive a
-# code that works, so it bounds guessing as well as a cap per reference would, while
-# a stranger who knows only the crime reference can hold the victim off for one
-# 15-minute window at a time, never for a day.
+# 5 wrong codes per 10 minutes for the pair: one attempt's worth. At most 720 guesses
+# a day at a million codes (0.07% a day), each batch sent to the victim as a code
+# they did not ask for.
 SIGN_IN_WRONG_CODE_LIMITS = (
-    RateLimit("wrong_codes", "ip", 30, 15 * 60),
-    RateLimit("wrong_codes", "ip", 300, 24 * 60 * 60),
-    RateLimit("wrong_codes", "reference", 10, 15 * 60),
-    RateLimit("wrong_codes", "contact", 10, 15 * 60),
-    RateLimit("wrong_codes", "reference_and_contact", 50, 24 * 60 * 60),
+    RateLimit("wrong_codes", "reference_and_contact", 5, 10 * 60),
 )
 
 

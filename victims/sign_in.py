@@ -19,7 +19,11 @@ from audit.constants import ActorKind, AuditAction, AuditActor, ObjectType
 from audit.services import Actor, audit_record
 from cases.models import Case, normalise_crime_reference
 from notifications.services import notifications_queue_sign_in_code
-from trackmycrime.rate_limits import rate_limits_hit, rate_limits_reached
+from trackmycrime.rate_limits import (
+    rate_limits_hit,
+    rate_limits_reached,
+    rate_limits_reset,
+)
 from victims.constants import (
     SIGN_IN_CODE_MAX_RESENDS,
     SIGN_IN_CODE_VALID_SECONDS,
@@ -81,10 +85,10 @@ class CodeCheck:
 def _scope_identifiers(
     *, ip_address: str | None, reference_key: str, contact_key: str
 ) -> dict[str, str]:
+    """The keys the sign-in limits count by: never the reference or the contact
+    alone (victims.constants says why)."""
     return {
         "ip": keyed_hash("ip", ip_address or "unknown"),
-        "reference": reference_key,
-        "contact": contact_key,
         "reference_and_contact": keyed_hash(
             "reference_and_contact", f"{reference_key}:{contact_key}"
         ),
@@ -224,6 +228,13 @@ def sign_in_code_check(
         if matches and attempt.code_hash and still_matches(attempt) is not None:
             attempt.used_at = timezone.now()
             attempt.save(update_fields=["used_at"])
+            # Only the victim can get here (the code went to them alone), so their
+            # own sign-ins never use up the limits on their reference and contact.
+            rate_limits_reset(
+                limits=SIGN_IN_REQUEST_LIMITS + SIGN_IN_WRONG_CODE_LIMITS,
+                identifiers=identifiers,
+                scope="reference_and_contact",
+            )
             _audit_outcome(
                 outcome=SignInOutcome.SIGNED_IN,
                 attempt=attempt,

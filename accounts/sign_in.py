@@ -1,0 +1,104 @@
+"""Staff sign-in to the back office: every success, failure, lock-out and unlock in
+the audit trail, and the unlocking of a locked account.
+
+django-axes does the counting (settings: AXES_*). Its hooks are Django's own
+sign-in signals and its `user_locked_out`; the receivers here only record what
+happened, through the audit service.
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from axes.models import AccessAttempt
+from axes.signals import user_locked_out
+from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.db import transaction
+from django.http import HttpRequest
+
+from accounts.models import User
+from audit.constants import ActorKind, AuditAction, AuditActor, ObjectType
+from audit.services import Actor, audit_record
+from trackmycrime.client_ip import client_ip
+
+
+class StaffSignInVisitor:
+    """Someone at the back office's sign-in page, not yet signed in."""
+
+    @property
+    def audit_actor(self) -> AuditActor:
+        return AuditActor(kind=ActorKind.ANONYMOUS, id="", label="sign-in page")
+
+
+def staff_client_ip(request: HttpRequest) -> str:
+    """The address axes counts by: the one the audit trail and every other limit
+    use (trusted proxies only)."""
+    return client_ip(request) or "unknown"
+
+
+def _staff(username: str) -> User | None:
+    return User.objects.filter(username=username).only("pk", "force_id").first()
+
+
+def staff_sign_in_record(
+    *, username: str, action: AuditAction, detail: dict[str, Any] | None = None
+) -> None:
+    """Record a staff sign-in outcome for `username` (known or not: an unknown name
+    is recorded as typed, so that guessing at names shows in the trail too)."""
+    staff = _staff(username)
+    audit_record(
+        actor=staff if action == AuditAction.SIGN_IN else StaffSignInVisitor(),
+        action=action,
+        object_type=ObjectType.STAFF,
+        object_id=staff.pk if staff else "",
+        force_id=staff.force_id if staff else None,
+        detail={"username": username[:150], **(detail or {})},
+    )
+
+
+@transaction.atomic
+def staff_sign_in_unlock(*, attempts: Iterable[AccessAttempt], actor: Actor) -> int:
+    """End the lock-outs (and failure counts) in `attempts`; return how many."""
+    count = 0
+    for attempt in attempts:
+        audit_record(
+            actor=actor,
+            action=AuditAction.UNLOCKED,
+            object_type=ObjectType.STAFF,
+            object_id="",
+            detail={
+                "username": attempt.username or "",
+                "ip_address": attempt.ip_address or "",
+                "failures": attempt.failures_since_start,
+            },
+        )
+        attempt.delete()
+        count += 1
+    return count
+
+
+def _signed_in(sender, request, user, **kwargs) -> None:
+    if user.is_staff:
+        staff_sign_in_record(username=user.username, action=AuditAction.SIGN_IN)
+
+
+def _sign_in_failed(sender, credentials, request=None, **kwargs) -> None:
+    staff_sign_in_record(
+        username=str(credentials.get("username") or ""),
+        action=AuditAction.SIGN_IN_FAILED,
+    )
+
+
+def _locked_out(sender, request, username, ip_address, **kwargs) -> None:
+    staff_sign_in_record(
+        username=str(username or ""),
+        action=AuditAction.LOCKED_OUT,
+        detail={"ip_address": ip_address or ""},
+    )
+
+
+def connect_sign_in_audit() -> None:
+    user_logged_in.connect(_signed_in, dispatch_uid="accounts.staff_signed_in")
+    user_login_failed.connect(
+        _sign_in_failed, dispatch_uid="accounts.staff_sign_in_failed"
+    )
+    user_locked_out.connect(_locked_out, dispatch_uid="accounts.staff_locked_out")
