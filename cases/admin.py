@@ -19,7 +19,7 @@ from audit.services import Audited, audit_view
 from cases.compliance import code_compliance, compliance_rows_for_export
 from cases.constants import Stage
 from cases.forces import force_save, support_service_delete, support_service_save
-from cases.forms import CaseAdminForm, TimelineUpdateForm
+from cases.forms import CaseAdminForm, NamedFieldsInlineFormSet, TimelineUpdateForm
 from cases.models import (
     Case,
     Force,
@@ -130,6 +130,7 @@ class TimelineEntryInline(admin.TabularInline):
 
     model = TimelineEntry
     form = TimelineUpdateForm
+    formset = NamedFieldsInlineFormSet
     extra = 1
     fields = [
         "occurred_at",
@@ -165,6 +166,7 @@ class TimelineEntryInline(admin.TabularInline):
 
 class CaseVictimInline(admin.TabularInline):
     model = CaseVictim
+    formset = NamedFieldsInlineFormSet
     extra = 0
     autocomplete_fields = ["victim"]
     fields = ["victim"]

@@ -1,4 +1,5 @@
 from django import forms
+from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -155,3 +156,26 @@ class TimelineUpdateForm(forms.ModelForm):
         for field, messages in errors.items():
             self.add_error(field, messages)
         return cleaned
+
+
+class NamedFieldsInlineFormSet(BaseInlineFormSet):
+    """An admin inline whose fields each have an accessible name.
+
+    A tabular inline shows a field's label only as its column's header, which does
+    not name the field for a screen reader (axe: `label`); each field is named here
+    instead, the delete box by what it removes."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        for name, field in form.fields.items():
+            if field.widget.is_hidden or "aria-label" in field.widget.attrs:
+                continue
+            if name == "DELETE":
+                label = (
+                    _("Remove %(what)s") % {"what": form.instance}
+                    if form.instance.pk
+                    else _("Remove this row")
+                )
+            else:
+                label = field.label or name
+            field.widget.attrs["aria-label"] = str(label)
