@@ -250,11 +250,30 @@ class TimelineEntry(models.Model):
         blank=True,
         help_text=_("When victims must have been told of this, under Right 6."),
     )
+    # A wrong entry is never deleted or rewritten: a supervisor adds a correction
+    # that points at it (cases.services.timeline_entry_correct).
+    corrects = models.OneToOneField(
+        "self",
+        # Deleting a case deletes both; an entry alone is never deleted.
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="correction",
+        help_text=_("The entry this one corrects, for a correction."),
+    )
+    corrected_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=_("When a supervisor corrected this entry as recorded wrongly."),
+    )
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
         verbose_name = _("timeline entry")
         verbose_name_plural = _("timeline entries")
+        permissions = [
+            ("correct_timelineentry", "Can correct a timeline entry recorded wrongly")
+        ]
         indexes = [models.Index(fields=["case", "-occurred_at"])]
         constraints = [
             models.CheckConstraint(
