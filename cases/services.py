@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from audit.constants import AuditAction, ObjectType
 from audit.services import Actor, actor_of, audit_record
+from cases.compliance import code_compliance_months_recount, month_of
 from cases.constants import (
     CODE_DEADLINE_WORKING_DAYS,
     CODE_DEADLINE_WORKING_DAYS_ENHANCED,
@@ -557,6 +558,10 @@ def timeline_entry_correct(
     ):
         clock.withdrawn_at = now
         clock.save(update_fields=["withdrawn_at"])
+        if clock.told_at is not None:
+            code_compliance_months_recount(
+                months={(clock.force_id, month_of(clock.occurred_at))}
+            )
         audit_record(
             actor=actor,
             action=AuditAction.CHANGE,
