@@ -45,6 +45,7 @@ class ObjectType(models.TextChoices):
     API_CLIENT = "api_client", _("API client")
     CASE = "case", _("Case")
     CASE_VICTIM = "case_victim", _("Victim on a case")
+    CODE_CLOCK = "code_clock", _("Victims' Code deadline")
     CODE_COMPLIANCE_EXPORT = "code_compliance_export", _("Code compliance export")
     FORCE = "force", _("Force")
     NOTIFICATION = "notification", _("Message to a victim")

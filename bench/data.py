@@ -11,6 +11,7 @@ import time
 from django.db import connection, transaction
 from django.utils import timezone
 
+from cases.compliance import code_compliance_months_rebuild
 from cases.constants import EntryKind, Stage
 from cases.models import Case, Force
 
@@ -178,10 +179,13 @@ def load_cases(count: int, *, officer_id: int | None = None) -> dict:
             "cases_codeclock",
         ):
             _reset_sequence(table)
+    # Rows written straight to the table: count their months as settling would.
+    code_compliance_months_rebuild(force_id=force.pk)
     with connection.cursor() as cursor:
         cursor.execute(
             "ANALYZE cases_case; ANALYZE victims_victim; ANALYZE victims_casevictim; "
-            "ANALYZE cases_timelineentry; ANALYZE cases_codeclock"
+            "ANALYZE cases_timelineentry; ANALYZE cases_codeclock; "
+            "ANALYZE cases_codecompliancemonth"
         )
     return {
         "cases": count,

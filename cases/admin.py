@@ -2,13 +2,18 @@ import csv
 from itertools import chain
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import F, Q, QuerySet
-from django.http import Http404, HttpRequest, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.template.response import TemplateResponse
 from django.templatetags.static import static
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -18,9 +23,14 @@ from accounts.models import User
 from audit.constants import ObjectType
 from audit.services import Audited, audit_view
 from cases.compliance import code_compliance, compliance_rows_for_export
-from cases.constants import Stage
+from cases.constants import EntryKind, Stage
 from cases.forces import force_save, support_service_delete, support_service_save
-from cases.forms import CaseAdminForm, TimelineUpdateForm
+from cases.forms import (
+    CaseAdminForm,
+    NamedFieldsInlineFormSet,
+    TimelineCorrectionForm,
+    TimelineUpdateForm,
+)
 from cases.models import (
     Case,
     Force,
@@ -34,6 +44,9 @@ from cases.services import (
     case_change_stage,
     case_create,
     case_update,
+    correction_victim_text,
+    may_correct_entries,
+    timeline_entry_correct,
 )
 from notifications.admin import FailedMessagesFilter, NotificationInline
 from notifications.selectors import told_summary
@@ -132,6 +145,7 @@ class TimelineEntryInline(admin.TabularInline):
 
     model = TimelineEntry
     form = TimelineUpdateForm
+    formset = NamedFieldsInlineFormSet
     extra = 1
     fields = [
         "occurred_at",
@@ -160,13 +174,40 @@ class TimelineEntryInline(admin.TabularInline):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if obj is not None and may_correct_entries(user=staff_of(request), case=obj):
+            fields.append("correct_entry")
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "correct_entry"]
+
     @admin.display(description=_("recorded by"))
     def recorded_by_name(self, entry: TimelineEntry) -> str:
         return entry.recorded_by_label
 
+    @admin.display(description=_("correction"))
+    def correct_entry(self, entry: TimelineEntry) -> str:
+        """A link to correct the entry, or when it was corrected."""
+        if entry.pk is None or entry.kind == EntryKind.CORRECTION:
+            return ""
+        if entry.corrected_at is not None:
+            return _("Corrected on %(date)s") % {
+                "date": date_format(timezone.localtime(entry.corrected_at), "j M Y")
+            }
+        return format_html(
+            '<a href="{}">{}<span class="visually-hidden"> {}</span></a>',
+            reverse("admin:cases_case_correct_entry", args=[entry.case_id, entry.pk]),
+            _("Correct"),
+            _("the entry of %(date)s")
+            % {"date": date_format(timezone.localtime(entry.occurred_at), "j M Y")},
+        )
+
 
 class CaseVictimInline(admin.TabularInline):
     model = CaseVictim
+    formset = NamedFieldsInlineFormSet
     extra = 0
     autocomplete_fields = ["victim"]
     fields = ["victim"]
@@ -282,6 +323,11 @@ class CaseAdmin(ForceScopedAdmin):
                 self.admin_site.admin_view(self.compliance_view),
                 name="cases_case_compliance",
             ),
+            path(
+                "<path:object_id>/timeline/<int:entry_id>/correct/",
+                self.admin_site.admin_view(self.correct_entry_view),
+                name="cases_case_correct_entry",
+            ),
             *super().get_urls(),
         ]
 
@@ -306,6 +352,60 @@ class CaseAdmin(ForceScopedAdmin):
             "periods": COMPLIANCE_PERIODS,
         }
         return TemplateResponse(request, "admin/cases/case/compliance.html", context)
+
+    def correct_entry_view(self, request, object_id: str, entry_id: int):
+        """A supervisor corrects a timeline entry recorded wrongly
+        (cases.services.timeline_entry_correct)."""
+        user = staff_of(request)
+        case = self.get_object(request, object_id)  # only this force's cases
+        if case is None:
+            raise Http404
+        entry = TimelineEntry.objects.filter(case=case, pk=entry_id).first()
+        if entry is None:
+            raise Http404
+        if not may_correct_entries(user=user, case=case):
+            raise PermissionDenied
+        if request.method == "GET":
+            audit_view(
+                actor=user,
+                object_type=ObjectType.TIMELINE_ENTRY,
+                objects=[Audited(entry.pk, case.force_id, case.pk)],
+            )
+        form = TimelineCorrectionForm(
+            request.POST or None,
+            entry=entry,
+            initial={"victim_text": correction_victim_text(entry=entry)},
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                timeline_entry_correct(
+                    entry=entry,
+                    actor=user,
+                    victim_text=form.cleaned_data.get("victim_text") or "",
+                    reason=form.cleaned_data["reason"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "The entry is corrected. The victims see the correction on "
+                        "their timeline; the original stays there, marked as corrected."
+                    ),
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:cases_case_change", args=[case.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Correct a timeline entry"),
+            "opts": self.model._meta,
+            "original": case,
+            "entry": entry,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/cases/case/correct_entry.html", context)
 
     def _compliance_csv(self, request, days: int) -> StreamingHttpResponse:
         force_id = staff_of(request).force_id

@@ -14,7 +14,13 @@
    those told recently (a delivery receipt may still turn "sent" into "failed"), from
    the outbox and the audit trail. Celery beat runs it every minute; the figures read
    only the stored result, so a page never scans messages or the audit trail.
-5. Figures (DOMAIN.md): an event counts once; on time if told by its deadline; late
+5. A told event's figure no longer changes with the clock, so told events are
+   counted once per month (CodeComplianceMonth), again whenever a clock of that month
+   is told, untold or withdrawn, in the same transaction. The page reads those rows
+   for the period's whole months and counts live only the events not yet told and
+   those of the period's first, partial month: a few thousand rows at most, however
+   many cases a force has.
+6. Figures (DOMAIN.md): an event counts once; on time if told by its deadline; late
    if told after it, or not told and the deadline has passed; otherwise not yet due.
 """
 
@@ -22,10 +28,12 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import chain
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -34,7 +42,7 @@ from django.utils.translation import gettext
 from audit.constants import ActorKind, AuditAction, ObjectType
 from audit.models import AuditEvent
 from cases.constants import CodeClockKind, Stage
-from cases.models import Case, CodeClock
+from cases.models import Case, CodeClock, CodeComplianceMonth, Force
 from cases.working_days import LONDON, add_working_days, working_days_between
 from notifications.constants import NotificationStatus
 from notifications.models import Notification
@@ -43,6 +51,71 @@ from victims.models import CaseVictim
 TOLD_STATUSES = (NotificationStatus.SENT, NotificationStatus.DELIVERED)
 DUE_SOON_WORKING_DAYS = 5
 LIST_LIMIT = 50
+# Open and overdue cases on the compliance page are counted up to here; beyond it,
+# the page says "more than" (an exact count of a million cases costs 100 ms or more).
+CASE_COUNT_CAP = 10_000
+
+
+# ---------------------------------------------------------------------------------
+# Months
+
+
+def month_of(moment: datetime.datetime) -> datetime.date:
+    """Return the first day of the UK month `moment` falls in."""
+    return moment.astimezone(LONDON).date().replace(day=1)
+
+
+def _next_month(month: datetime.date) -> datetime.date:
+    return (month + datetime.timedelta(days=32)).replace(day=1)
+
+
+def _month_start(month: datetime.date) -> datetime.datetime:
+    return datetime.datetime(month.year, month.month, 1, tzinfo=LONDON)
+
+
+def code_compliance_months_recount(*, months: set[tuple[int, datetime.date]]) -> None:
+    """Count again the told events of each (force id, month), from the clocks."""
+    with transaction.atomic():
+        for force_id in sorted({force_id for force_id, _month in months}):
+            # One recount of a force at a time: two would both delete, then insert.
+            Force.objects.select_for_update().filter(pk=force_id).exists()
+        for force_id, month in sorted(months):
+            CodeComplianceMonth.objects.filter(force_id=force_id, month=month).delete()
+            counts = (
+                CodeClock.objects.filter(
+                    force_id=force_id,
+                    occurred_at__gte=_month_start(month),
+                    occurred_at__lt=_month_start(_next_month(month)),
+                    withdrawn_at__isnull=True,
+                    told_at__isnull=False,
+                )
+                .values("kind", "stage", "officer_id")
+                .annotate(
+                    on_time=Count("id", filter=Q(told_at__lte=F("deadline"))),
+                    late=Count("id", filter=Q(told_at__gt=F("deadline"))),
+                )
+                .order_by()
+            )
+            CodeComplianceMonth.objects.bulk_create(
+                CodeComplianceMonth(force_id=force_id, month=month, **row)
+                for row in counts
+            )
+
+
+def code_compliance_months_rebuild(*, force_id: int) -> None:
+    """Count again every month of a force's told events (after a bulk load)."""
+    months = (
+        CodeClock.objects.filter(
+            force_id=force_id, told_at__isnull=False, withdrawn_at__isnull=True
+        )
+        .annotate(month=TruncMonth("occurred_at", tzinfo=LONDON))
+        .values_list("month", flat=True)
+        .distinct()
+        .order_by()
+    )
+    code_compliance_months_recount(
+        months={(force_id, month_of(month)) for month in months}
+    )
 
 
 # ---------------------------------------------------------------------------------
@@ -132,7 +205,15 @@ def code_clocks_settle(
         batch = list(
             clocks.filter(pk__gt=last_id)
             .order_by("pk")
-            .only("pk", "case_id", "entry_id", "recorded_at", "told_at")[:batch_size]
+            .only(
+                "pk",
+                "force_id",
+                "case_id",
+                "entry_id",
+                "occurred_at",
+                "recorded_at",
+                "told_at",
+            )[:batch_size]
         )
         if not batch:
             return changed
@@ -143,6 +224,11 @@ def code_clocks_settle(
             clock.told_at = told[clock.pk]
         with transaction.atomic():
             CodeClock.objects.bulk_update(stale, ["told_at"])
+            code_compliance_months_recount(
+                months={
+                    (clock.force_id, month_of(clock.occurred_at)) for clock in stale
+                }
+            )
         changed += len(stale)
 
 
@@ -203,6 +289,8 @@ class ComplianceReport:
     due_soon: list[DueDeadline] = field(default_factory=list)
     open_cases: int = 0
     overdue_updates: int = 0
+    open_cases_capped: bool = False
+    overdue_updates_capped: bool = False
 
 
 def _officer_label(first: str | None, last: str | None, rank: str | None, user: str):
@@ -237,19 +325,31 @@ def code_compliance(
     and the deadlines of the next 5 working days. A fixed number of queries."""
     now = timezone.now()
     since = now - datetime.timedelta(days=days)
-    clocks = _period_clocks(force_id=force_id, since=since, officer_id=officer_id)
-    grouped = (
-        clocks.annotate(month=TruncMonth("occurred_at", tzinfo=LONDON))
-        .values(
-            "month",
-            "kind",
-            "stage",
-            "officer_id",
-            "officer__first_name",
-            "officer__last_name",
-            "officer__rank",
-            "officer__username",
-        )
+    first_whole = month_of(since)
+    if _month_start(first_whole) < since:
+        first_whole = _next_month(first_whole)
+    officer_names = (
+        "officer_id",
+        "officer__first_name",
+        "officer__last_name",
+        "officer__rank",
+        "officer__username",
+    )
+    # Told events of the period's whole months, counted already.
+    summary: QuerySet = CodeComplianceMonth.objects.filter(
+        force_id=force_id, month__gte=first_whole
+    )
+    if officer_id is not None:
+        summary = summary.filter(officer_id=officer_id)
+    counted = summary.values(
+        "month", "kind", "stage", "on_time", "late", *officer_names
+    )
+    # Events not yet told, and every event of the first, partial month: live.
+    live = (
+        _period_clocks(force_id=force_id, since=since, officer_id=officer_id)
+        .filter(Q(told_at__isnull=True) | Q(occurred_at__lt=_month_start(first_whole)))
+        .annotate(month=TruncMonth("occurred_at", tzinfo=LONDON))
+        .values("month", "kind", "stage", *officer_names)
         .annotate(
             on_time=Count("id", filter=Q(told_at__lte=F("deadline"))),
             late=Count("id", filter=_late(now)),
@@ -262,14 +362,16 @@ def code_compliance(
     by_stage: dict[str, ComplianceRow] = {}
     by_officer: dict[object, ComplianceRow] = {}
     by_month: dict[datetime.date, ComplianceRow] = {}
-    for row in grouped:
+    for row in chain(counted, live):
         officer = _officer_label(
             row["officer__first_name"],
             row["officer__last_name"],
             row["officer__rank"],
             row["officer__username"] or "",
         )
-        month = row["month"].astimezone(LONDON).date().replace(day=1)
+        month = row["month"]
+        if isinstance(month, datetime.datetime):
+            month = month_of(month)
         targets = [
             overall,
             by_kind.setdefault(
@@ -287,7 +389,7 @@ def code_compliance(
         for target in targets:
             target.on_time += row["on_time"]
             target.late += row["late"]
-            target.pending += row["pending"]
+            target.pending += row.get("pending", 0)
 
     stage_order = {stage.value: index for index, stage in enumerate(Stage)}
     return ComplianceReport(
@@ -432,15 +534,22 @@ def deadlines_due(
 
 def _update_counts(
     *, force_id: int, now: datetime.datetime, officer_id: int | None
-) -> dict[str, int]:
+) -> dict[str, Any]:
     cases = Case.objects.filter(force_id=force_id).exclude(stage=Stage.CLOSED)
     if officer_id is not None:
         cases = cases.filter(officer_in_charge_id=officer_id)
-    counts = cases.aggregate(
-        open_cases=Count("id"),
-        overdue_updates=Count("id", filter=Q(next_update_due__lt=now)),
-    )
-    return counts
+    open_cases = _capped_count(cases)
+    overdue = _capped_count(cases.filter(next_update_due__lt=now))
+    return {
+        "open_cases": min(open_cases, CASE_COUNT_CAP),
+        "open_cases_capped": open_cases > CASE_COUNT_CAP,
+        "overdue_updates": min(overdue, CASE_COUNT_CAP),
+        "overdue_updates_capped": overdue > CASE_COUNT_CAP,
+    }
+
+
+def _capped_count(cases: QuerySet[Case]) -> int:
+    return cases.order_by()[: CASE_COUNT_CAP + 1].count()
 
 
 def compliance_rows_for_export(

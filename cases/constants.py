@@ -121,6 +121,7 @@ class EntryKind(models.TextChoices):
     CREATED = "created", _("Case recorded")
     STAGE_CHANGE = "stage_change", _("Stage changed")
     UPDATE = "update", _("Update")
+    CORRECTION = "correction", _("Correction")
 
 
 # What each stage means and what usually happens next, for the victim's case page.

@@ -1,10 +1,12 @@
 from django import forms
+from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.constants import Stage, stage_move_is_backward
 from cases.models import Case, Force, TimelineEntry
 from cases.services import (
+    correction_errors,
     crime_reference_error,
     occurred_at_errors,
     stage_change_errors,
@@ -155,3 +157,64 @@ class TimelineUpdateForm(forms.ModelForm):
         for field, messages in errors.items():
             self.add_error(field, messages)
         return cleaned
+
+
+class TimelineCorrectionForm(forms.Form):
+    """A supervisor's correction of a timeline entry recorded wrongly."""
+
+    victim_text = forms.CharField(
+        label=_("What the victims are told"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "It appears on their timeline after the wrong entry, which stays there "
+            "marked as corrected."
+        ),
+    )
+    reason = forms.CharField(
+        label=_("What was wrong, for staff"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, entry: TimelineEntry, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.entry = entry
+        if not entry.visible_to_victim:
+            del self.fields["victim_text"]
+
+    def clean(self) -> dict:
+        cleaned = super().clean() or {}
+        errors = correction_errors(
+            entry=self.entry,
+            victim_text=cleaned.get("victim_text") or "",
+            reason=cleaned.get("reason") or "",
+        )
+        for field, messages in errors.items():
+            self.add_error(field if field in self.fields else None, messages)
+        return cleaned
+
+
+class NamedFieldsInlineFormSet(BaseInlineFormSet):
+    """An admin inline whose fields each have an accessible name.
+
+    A tabular inline shows a field's label only as its column's header, which does
+    not name the field for a screen reader (axe: `label`); each field is named here
+    instead, the delete box by what it removes."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        for name, field in form.fields.items():
+            if field.widget.is_hidden or "aria-label" in field.widget.attrs:
+                continue
+            if name == "DELETE":
+                label = (
+                    _("Remove %(what)s") % {"what": form.instance}
+                    if form.instance.pk
+                    else _("Remove this row")
+                )
+            else:
+                label = field.label or name
+            field.widget.attrs["aria-label"] = str(label)

@@ -250,11 +250,30 @@ class TimelineEntry(models.Model):
         blank=True,
         help_text=_("When victims must have been told of this, under Right 6."),
     )
+    # A wrong entry is never deleted or rewritten: a supervisor adds a correction
+    # that points at it (cases.services.timeline_entry_correct).
+    corrects = models.OneToOneField(
+        "self",
+        # Deleting a case deletes both; an entry alone is never deleted.
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="correction",
+        help_text=_("The entry this one corrects, for a correction."),
+    )
+    corrected_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=_("When a supervisor corrected this entry as recorded wrongly."),
+    )
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
         verbose_name = _("timeline entry")
         verbose_name_plural = _("timeline entries")
+        permissions = [
+            ("correct_timelineentry", "Can correct a timeline entry recorded wrongly")
+        ]
         indexes = [models.Index(fields=["case", "-occurred_at"])]
         constraints = [
             models.CheckConstraint(
@@ -319,8 +338,49 @@ class CodeClock(models.Model):
                 name="code_clock_force_deadline",
             ),
             models.Index(fields=["told_at"], name="code_clock_told"),
+            # The events not yet told, which the figures count live (the monthly
+            # summary counts only those told).
+            models.Index(
+                fields=["force", "occurred_at"],
+                condition=Q(told_at__isnull=True, withdrawn_at__isnull=True),
+                name="code_clock_force_untold",
+            ),
             models.Index(fields=["officer", "deadline"], name="code_clock_officer"),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} by {self.deadline:%d %b %Y}"
+
+
+class CodeComplianceMonth(models.Model):
+    """How many of a month's Code events were told on time, and how many late, by
+    force, kind, stage and officer: the told events only, whose figures no longer
+    change with the clock.
+
+    Kept by cases.compliance.code_compliance_months_recount, which counts a month
+    again from its CodeClock rows whenever one of them is told, untold or withdrawn;
+    the compliance page adds the events not yet told, counted live.
+    """
+
+    force = models.ForeignKey(Force, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text=_("The month's first day, UK time."))
+    kind = models.CharField(max_length=30, choices=CodeClockKind.choices)
+    stage = models.CharField(max_length=30, choices=Stage.choices, blank=True)
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    on_time = models.PositiveIntegerField(default=0)
+    late = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("Victims' Code figures for a month")
+        indexes = [
+            models.Index(fields=["force", "month"], name="code_month_force_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%B %Y}: {self.on_time} on time, {self.late} late"

@@ -6,7 +6,7 @@ transaction."""
 import datetime
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from audit.constants import AuditAction, ObjectType
 from audit.services import Actor, actor_of, audit_record
+from cases.compliance import code_compliance_months_recount, month_of
 from cases.constants import (
     CODE_DEADLINE_WORKING_DAYS,
     CODE_DEADLINE_WORKING_DAYS_ENHANCED,
@@ -467,6 +468,117 @@ def case_add_update(
     return entry
 
 
+def may_correct_entries(*, user: User, case: Case) -> bool:
+    """Return whether `user` may correct the case's timeline: a supervisor (or
+    force administrator) of the case's own force."""
+    return (
+        user.is_active
+        and user.force_id is not None
+        and user.force_id == case.force_id
+        and user.has_perm("cases.correct_timelineentry")
+    )
+
+
+def correction_victim_text(*, entry: TimelineEntry) -> str:
+    """Return what victims are told of a correction when staff write nothing else."""
+    return _(
+        "The update on your timeline from %(date)s was recorded wrongly. "
+        "Please disregard it. We are sorry for any worry this caused."
+    ) % {"date": date_format(timezone.localtime(entry.occurred_at), "j F Y")}
+
+
+def correction_errors(
+    *, entry: TimelineEntry, victim_text: str, reason: str
+) -> dict[str, list[str]]:
+    """Return what is wrong with correcting `entry`, by field."""
+    if entry.kind == EntryKind.CORRECTION:
+        return {
+            NON_FIELD_ERRORS: [
+                _("A correction cannot be corrected; add an update to the case.")
+            ]
+        }
+    if entry.corrected_at is not None:
+        return {NON_FIELD_ERRORS: [_("This entry has already been corrected.")]}
+    errors: dict[str, list[str]] = {}
+    if entry.visible_to_victim and not victim_text.strip():
+        errors["victim_text"] = [_("Write what the victims will be told.")]
+    if not reason.strip():
+        errors["reason"] = [_("Say, for staff, what was wrong with the entry.")]
+    return errors
+
+
+@transaction.atomic
+def timeline_entry_correct(
+    *, entry: TimelineEntry, actor: User, victim_text: str, reason: str
+) -> TimelineEntry:
+    """Correct a timeline entry recorded wrongly, as a supervisor; return the
+    correction.
+
+    Nothing is deleted or rewritten: the original stays on the timeline, marked as
+    corrected, and a correction entry follows it, which the victims see (and are
+    sent, if they saw the original). The original's Victims' Code deadline is
+    withdrawn, so an event that never happened stops counting. The case's stage is
+    not moved: a wrong stage is put right with a (confirmed) stage change."""
+    entry = (
+        TimelineEntry.objects.select_for_update()
+        .select_related("case")
+        .get(pk=entry.pk)
+    )
+    case = Case.objects.select_for_update().get(pk=entry.case_id)
+    if not may_correct_entries(user=actor, case=case):
+        raise PermissionDenied(_("Only a supervisor in the case's force may do this."))
+    if errors := correction_errors(entry=entry, victim_text=victim_text, reason=reason):
+        raise ValidationError(errors)
+    now = timezone.now()
+    correction = _timeline_add(
+        case=case,
+        kind=EntryKind.CORRECTION,
+        victim_text=victim_text.strip() if entry.visible_to_victim else "",
+        staff_note=reason.strip(),
+        visible_to_victim=entry.visible_to_victim,
+        actor=actor,
+        occurred_at=now,
+        recorded_at=now,
+        corrects=entry,
+    )
+    entry.corrected_at = now
+    entry.save(update_fields=["corrected_at"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.CHANGE,
+        object_type=ObjectType.TIMELINE_ENTRY,
+        object_id=entry.pk,
+        force_id=case.force_id,
+        case_id=case.pk,
+        changed_fields=["corrected_at"],
+        detail={"corrected_by": correction.pk},
+    )
+    for clock in CodeClock.objects.select_for_update().filter(
+        entry=entry, withdrawn_at__isnull=True
+    ):
+        clock.withdrawn_at = now
+        clock.save(update_fields=["withdrawn_at"])
+        if clock.told_at is not None:
+            code_compliance_months_recount(
+                months={(clock.force_id, month_of(clock.occurred_at))}
+            )
+        audit_record(
+            actor=actor,
+            action=AuditAction.CHANGE,
+            object_type=ObjectType.CODE_CLOCK,
+            object_id=clock.pk,
+            force_id=case.force_id,
+            case_id=case.pk,
+            changed_fields=["withdrawn_at"],
+            detail={"entry": entry.pk, "corrected_by": correction.pk},
+        )
+    if correction.visible_to_victim:
+        case.next_update_due = _next_update_due(case, now)
+        case.save(update_fields=["next_update_due", "updated_at"])
+        notifications_create_for_entry(entry=correction)
+    return correction
+
+
 def _code_deadline(case: Case, occurred_at: datetime.datetime) -> datetime.datetime:
     enhanced = case.victims.filter(enhanced_rights=True).exists()
     days = (
@@ -487,6 +599,7 @@ def _timeline_add(
     stage: str = "",
     visible_to_victim: bool = True,
     code_deadline: datetime.datetime | None = None,
+    corrects: TimelineEntry | None = None,
 ) -> TimelineEntry:
     recorded_by, recorded_by_label = _recorded_by(actor)
     entry = TimelineEntry(
@@ -501,8 +614,9 @@ def _timeline_add(
         recorded_by=recorded_by,
         recorded_by_label=recorded_by_label,
         code_deadline=code_deadline,
+        corrects=corrects,
     )
-    entry.full_clean(exclude=["case", "recorded_by"])
+    entry.full_clean(exclude=["case", "recorded_by", "corrects"])
     entry.save()
     audit_record(
         actor=actor,
@@ -511,6 +625,10 @@ def _timeline_add(
         object_id=entry.pk,
         force_id=case.force_id,
         case_id=case.pk,
-        detail={"kind": kind, "visible_to_victim": visible_to_victim},
+        detail={
+            "kind": kind,
+            "visible_to_victim": visible_to_victim,
+            **({"corrects": corrects.pk} if corrects is not None else {}),
+        },
     )
     return entry

@@ -53,7 +53,7 @@ def victim_timeline(*, case_id: int) -> list[TimelineEntry]:
     """Return the updates a victim may see on the case, newest first."""
     return list(
         TimelineEntry.objects.filter(case_id=case_id, visible_to_victim=True)
-        .only("id", "kind", "stage", "victim_text", "occurred_at")
+        .only("id", "kind", "stage", "victim_text", "occurred_at", "corrected_at")
         .order_by("-occurred_at", "-id")
     )
 
