@@ -29,10 +29,11 @@ class StaffSignInVisitor:
         return AuditActor(kind=ActorKind.ANONYMOUS, id="", label="sign-in page")
 
 
-def staff_client_ip(request: HttpRequest) -> str:
+def staff_client_ip(request: HttpRequest) -> str | None:
     """The address axes counts by: the one the audit trail and every other limit
-    use (trusted proxies only)."""
-    return client_ip(request) or "unknown"
+    use (trusted proxies only); None when it cannot be trusted (axes stores it in an
+    address column, so it must be an address or nothing)."""
+    return client_ip(request)
 
 
 def _staff(username: str) -> User | None:
