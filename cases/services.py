@@ -234,10 +234,28 @@ def case_upsert(
     )
     created = case is None
     if case is None:
-        case = case_create(
-            force=force, crime_reference=crime_reference, actor=actor, **details
-        )
-    else:
+        try:
+            with transaction.atomic():
+                case = case_create(
+                    force=force, crime_reference=crime_reference, actor=actor, **details
+                )
+        except ValidationError:
+            # Another request may have created this case since we looked: then this
+            # push brings that case up to date instead, as if it had come second.
+            case = (
+                Case.objects.select_for_update()
+                .filter(
+                    force=force,
+                    crime_reference_normalised=normalise_crime_reference(
+                        crime_reference
+                    ),
+                )
+                .first()
+            )
+            if case is None:
+                raise
+            created = False
+    if not created:
         case_update(
             case=case,
             actor=actor,
