@@ -38,6 +38,7 @@ from victims.sign_in_codes import (
     code_hash,
     contact_key,
     keyed_hash,
+    sign_in_outcome_audit,
     still_matches,
 )
 
@@ -112,18 +113,7 @@ def _audit_outcome(
     attempt: SignInAttempt | None,
     actor: Actor | None = VISITOR,
 ) -> None:
-    case = attempt.case if attempt is not None and attempt.case_id else None
-    audit_record(
-        actor=actor,
-        action=AuditAction.SIGN_IN
-        if outcome == SignInOutcome.SIGNED_IN
-        else AuditAction.SIGN_IN_FAILED,
-        object_type=ObjectType.SIGN_IN_ATTEMPT,
-        object_id=attempt.pk if attempt is not None else "",
-        force_id=case.force_id if case else None,
-        case_id=case.pk if case else None,
-        detail={"outcome": outcome.value},
-    )
+    sign_in_outcome_audit(outcome=outcome, attempt=attempt, actor=actor)
 
 
 def sign_in_attempt_start(

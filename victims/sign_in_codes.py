@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from audit.constants import AuditAction, ObjectType
-from audit.services import audit_record
+from audit.services import Actor, audit_record
 from cases.models import Case
 from victims.constants import SIGN_IN_CODE_DIGITS, Channel, SignInOutcome
 from victims.models import CaseVictim, SignInAttempt, Victim
@@ -40,6 +40,28 @@ def contact_key(contact: str) -> str:
 def channel_for_contact(contact: str) -> str:
     """The channel a typed contact names: an email address has an @."""
     return Channel.EMAIL if "@" in contact else Channel.SMS
+
+
+def sign_in_outcome_audit(
+    *,
+    outcome: SignInOutcome,
+    attempt: SignInAttempt | None,
+    actor: Actor | None,
+) -> None:
+    """Record what became of a sign-in request or code: the one shape of every
+    sign-in audit row, whoever writes it (the portal or the outbox worker)."""
+    case = attempt.case if attempt is not None and attempt.case_id else None
+    audit_record(
+        actor=actor,
+        action=AuditAction.SIGN_IN
+        if outcome == SignInOutcome.SIGNED_IN
+        else AuditAction.SIGN_IN_FAILED,
+        object_type=ObjectType.SIGN_IN_ATTEMPT,
+        object_id=attempt.pk if attempt is not None else "",
+        force_id=case.force_id if case else None,
+        case_id=case.pk if case else None,
+        detail={"outcome": outcome.value},
+    )
 
 
 @dataclass(frozen=True)
@@ -102,14 +124,8 @@ def sign_in_code_mint(*, attempt_id: int) -> MintedCode | None:
     if victim is None or attempt.case is None:
         attempt.code_hash = ""
         attempt.save()
-        audit_record(
-            actor=None,
-            action=AuditAction.SIGN_IN_FAILED,
-            object_type=ObjectType.SIGN_IN_ATTEMPT,
-            object_id=attempt.pk,
-            force_id=attempt.case.force_id if attempt.case else None,
-            case_id=attempt.case_id,
-            detail={"outcome": SignInOutcome.NO_MATCH.value},
+        sign_in_outcome_audit(
+            outcome=SignInOutcome.NO_MATCH, attempt=attempt, actor=None
         )
         return None
     code = f"{secrets.randbelow(10**SIGN_IN_CODE_DIGITS):0{SIGN_IN_CODE_DIGITS}d}"
@@ -124,12 +140,6 @@ def sign_in_code_withdraw(*, attempt_id: int) -> None:
     attempt = SignInAttempt.objects.select_related("case").get(pk=attempt_id)
     attempt.code_hash = ""
     attempt.save(update_fields=["code_hash"])
-    audit_record(
-        actor=None,
-        action=AuditAction.SIGN_IN_FAILED,
-        object_type=ObjectType.SIGN_IN_ATTEMPT,
-        object_id=attempt.pk,
-        force_id=attempt.case.force_id if attempt.case else None,
-        case_id=attempt.case_id,
-        detail={"outcome": SignInOutcome.SEND_FAILED.value},
+    sign_in_outcome_audit(
+        outcome=SignInOutcome.SEND_FAILED, attempt=attempt, actor=None
     )
