@@ -1,10 +1,8 @@
 from axes.models import AccessAttempt
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group
 from django.db import transaction
-from django.db.models import Sum
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -12,7 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import ApiClient, User
 from accounts.services import api_client_revoke, staff_password_changed, staff_save
-from accounts.sign_in import staff_sign_in_unlock
+from accounts.sign_in import access_attempts_with_totals, staff_sign_in_unlock
 from trackmycrime.admin_scoping import staff_of
 
 # Groups are set from accounts.constants.GROUP_PERMISSIONS, and second factors are
@@ -121,27 +119,18 @@ class LockedSignInAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         staff = staff_of(request)
         attempts = super().get_queryset(request)
-        if staff.force_id is None:
-            return attempts
-        return attempts.filter(
-            username__in=User.objects.filter(force_id=staff.force_id).values("username")
-        )
+        if staff.force_id is not None:
+            attempts = attempts.filter(
+                username__in=User.objects.filter(force_id=staff.force_id).values(
+                    "username"
+                )
+            )
+        return access_attempts_with_totals(attempts)
 
-    @admin.display(boolean=True, description=_("Locked out"))
+    @admin.display(boolean=True, description=_("Locked out"), ordering="is_locked")
     def locked(self, attempt: AccessAttempt) -> bool:
-        """Whether the username or the address has reached the limit (axes adds up
-        the failures of every row for each)."""
-        limit = settings.AXES_FAILURE_LIMIT
-        for lookup in (
-            {"username": attempt.username},
-            {"ip_address": attempt.ip_address},
-        ):
-            total = AccessAttempt.objects.filter(**lookup).aggregate(
-                total=Sum("failures_since_start")
-            )["total"]
-            if (total or 0) >= limit:
-                return True
-        return False
+        # Annotated by access_attempts_with_totals, in the list's one query.
+        return bool(attempt.__dict__.get("is_locked"))
 
     def has_add_permission(self, request):
         return False

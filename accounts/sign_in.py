@@ -11,8 +11,21 @@ from typing import Any
 
 from axes.models import AccessAttempt
 from axes.signals import user_locked_out
+from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db import transaction
+from django.db.models import (
+    BooleanField,
+    Case,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 
 from accounts.models import User
@@ -103,3 +116,33 @@ def connect_sign_in_audit() -> None:
         _sign_in_failed, dispatch_uid="accounts.staff_sign_in_failed"
     )
     user_locked_out.connect(_locked_out, dispatch_uid="accounts.staff_locked_out")
+
+
+def access_attempts_with_totals(attempts: QuerySet[AccessAttempt]) -> QuerySet:
+    """Annotate each counted failure with the failures axes adds up for its
+    username and for its address (in the same query), and whether either has
+    reached the limit: a lock-out."""
+
+    def total_for(field: str) -> Subquery:
+        return Subquery(
+            AccessAttempt.objects.filter(**{field: OuterRef(field)})
+            .order_by()
+            .values(field)
+            .annotate(total=Sum("failures_since_start"))
+            .values("total")[:1]
+        )
+
+    limit = settings.AXES_FAILURE_LIMIT
+    return attempts.annotate(
+        username_failures=Coalesce(total_for("username"), 0),
+        address_failures=Coalesce(total_for("ip_address"), 0),
+    ).annotate(
+        is_locked=Case(
+            When(
+                Q(username_failures__gte=limit) | Q(address_failures__gte=limit),
+                then=Value(True),
+            ),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    )

@@ -143,6 +143,7 @@ def test_a_supervisor_sees_their_forces_locked_accounts_and_unlocks_them(
     assert page.status_code == 200
     assert locked_officer.username in _page(page)
     assert other_officer.username not in _page(page)  # another force's
+    assert 'alt="True"' in _page(page)  # shown as locked out
     attempts = AccessAttempt.objects.filter(username=locked_officer.username)
     response = browser.post(
         "/admin/axes/accessattempt/",
@@ -158,6 +159,30 @@ def test_a_supervisor_sees_their_forces_locked_accounts_and_unlocks_them(
         _sign_in(client.__class__(), locked_officer.username, code=code).status_code
         == 302
     )
+
+
+def test_the_locked_accounts_list_makes_the_same_queries_for_1_or_10_rows(
+    client, supervisor, force
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    browser = verified_staff_client(client.__class__(), supervisor)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert browser.get("/admin/axes/accessattempt/").status_code == 200
+        return len(captured)
+
+    first = StaffFactory(force=force, username="first")
+    _sign_in(client, first.username, password="guess", address="10.2.0.1")
+    browser.get("/admin/axes/accessattempt/")  # per-process caches, once
+    one = queries()
+    for number in range(9):
+        colleague = StaffFactory(force=force, username=f"colleague{number}")
+        _sign_in(client, colleague.username, password="guess", address="10.2.0.2")
+    assert AccessAttempt.objects.count() == 10
+    assert queries() == one
 
 
 def test_an_officer_cannot_see_locked_accounts(client, locked_officer, force):
