@@ -13,7 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.constants import GROUP_PERMISSIONS, StaffGroup
 from accounts.models import ApiClient, User
 from audit.constants import AuditAction, ObjectType
-from audit.services import Actor, audit_record
+from audit.services import Actor, audit_record, audit_saved
 from cases.models import Force
 
 BACKUP_CODE_COUNT = 10
@@ -86,16 +86,12 @@ def staff_save(
 ) -> None:
     """Save a member of staff added or changed in the back office (their groups
     are saved with the form), and audit the names of what changed."""
-    created = user.pk is None
-    changed = sorted(changed_fields)
-    if not created and not changed:
-        return
-    user.save()
-    _audit_staff(
-        user,
-        actor,
-        AuditAction.CREATE if created else AuditAction.CHANGE,
-        () if created else changed,
+    audit_saved(
+        record=user,
+        actor=actor,
+        object_type=ObjectType.STAFF,
+        changed_fields=changed_fields,
+        force_of=lambda saved: saved.force_id,
     )
 
 

@@ -6,10 +6,12 @@ address comes from the request being served (set by `audit.middleware`, read fro
 """
 
 import contextvars
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+from django.db.models import Model
 
 from audit.constants import SYSTEM, AuditAction, AuditActor, ObjectType
 from audit.models import AuditEvent
@@ -125,3 +127,30 @@ def audit_view(
     audit_record_many(
         actor=actor, action=AuditAction.VIEW, object_type=object_type, objects=objects
     )
+
+
+def audit_saved(
+    *,
+    record: Model,
+    actor: Actor | None,
+    object_type: ObjectType,
+    changed_fields: Iterable[str],
+    force_of: Callable[[Any], int | None],
+) -> bool:
+    """Save a record added or changed in the back office and audit it: a CREATE for
+    a new one, a CHANGE naming the fields for a changed one, nothing when nothing
+    changed. Return whether it was saved. Call inside the caller's transaction."""
+    created = record.pk is None
+    changed = sorted(changed_fields)
+    if not created and not changed:
+        return False
+    record.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE if created else AuditAction.CHANGE,
+        object_type=object_type,
+        object_id=record.pk,
+        force_id=force_of(record),
+        changed_fields=() if created else changed,
+    )
+    return True

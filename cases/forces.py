@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from django.db import transaction
 
 from audit.constants import AuditAction, ObjectType
-from audit.services import Actor, audit_record
+from audit.services import Actor, audit_record, audit_saved
 from cases.models import Force, SupportService
 
 
@@ -15,18 +15,12 @@ def force_save(
     *, force: Force, actor: Actor | None, changed_fields: Iterable[str]
 ) -> None:
     """Save a new force, or a force's changed fields, and audit which changed."""
-    created = force.pk is None
-    changed = sorted(changed_fields)
-    if not created and not changed:
-        return
-    force.save()
-    audit_record(
+    audit_saved(
+        record=force,
         actor=actor,
-        action=AuditAction.CREATE if created else AuditAction.CHANGE,
         object_type=ObjectType.FORCE,
-        object_id=force.pk,
-        force_id=force.pk,
-        changed_fields=() if created else changed,
+        changed_fields=changed_fields,
+        force_of=lambda saved: saved.pk,
     )
 
 
@@ -34,18 +28,12 @@ def force_save(
 def support_service_save(
     *, service: SupportService, actor: Actor | None, changed_fields: Iterable[str]
 ) -> None:
-    created = service.pk is None
-    changed = sorted(changed_fields)
-    if not created and not changed:
-        return
-    service.save()
-    audit_record(
+    audit_saved(
+        record=service,
         actor=actor,
-        action=AuditAction.CREATE if created else AuditAction.CHANGE,
         object_type=ObjectType.SUPPORT_SERVICE,
-        object_id=service.pk,
-        force_id=service.force_id,
-        changed_fields=() if created else changed,
+        changed_fields=changed_fields,
+        force_of=lambda saved: saved.force_id,
     )
 
 
