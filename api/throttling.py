@@ -36,7 +36,7 @@ class ApiClientRateThrottle(BaseThrottle):
         try:
             count = window_count(key, WINDOW_SECONDS * 2)
         except CACHE_ERRORS as error:
-            cache_away(error, counter="api")
+            cache_away(error, skipped="API throttle not counted")
             return True
         self.retry_after = WINDOW_SECONDS - (now % WINDOW_SECONDS)
         return count <= settings.API_REQUESTS_PER_MINUTE

@@ -212,6 +212,17 @@ def test_the_api_throttle_fails_open_while_redis_is_down(api, case, cache_on, ca
 
 
 @pytest.mark.redis
+def test_staff_work_as_usual_while_redis_is_down(officer_client, case, cache_on):
+    cache_on.stop()
+    response = officer_client.get("/admin/cases/case/")
+    assert response.status_code == 200
+    assert case.crime_reference in response.content.decode()
+    assert officer_client.get(f"/admin/cases/case/{case.pk}/change/").status_code == (
+        200
+    )
+
+
+@pytest.mark.redis
 def test_asking_for_a_code_fails_closed_with_the_sorry_page_while_redis_is_down(
     db, cache_on, victim, browser
 ):

@@ -53,12 +53,12 @@ def window_count(key: str, seconds: int) -> int:
         return 1
 
 
-def cache_away(error: Exception, *, counter: str) -> None:
-    """Log that a limit that fails open went uncounted because the cache is away."""
+def cache_away(error: Exception, *, skipped: str) -> None:
+    """Log what a limit that fails open skipped because the cache is away."""
     logger.warning(
-        "Rate limit %s skipped: the cache (Redis) did not answer (%s: %s); this "
-        "limit fails open.",
-        counter,
+        "%s: the cache (Redis) did not answer (%s: %s); going on without it, as "
+        "this limit fails open.",
+        skipped,
         type(error).__name__,
         error,
     )
@@ -67,7 +67,8 @@ def cache_away(error: Exception, *, counter: str) -> None:
 def _fail_open_or_raise(limits: tuple[RateLimit, ...], error: Exception) -> None:
     if not all(limit.fails_open for limit in limits):
         raise error
-    cache_away(error, counter="+".join(sorted({limit.counter for limit in limits})))
+    counters = ", ".join(sorted({limit.counter for limit in limits}))
+    cache_away(error, skipped=f"Rate limit {counters} not counted")
 
 
 def rate_limits_hit(
@@ -111,4 +112,4 @@ def rate_limits_reset(
             [limit.key(identifiers[scope]) for limit in limits if limit.scope == scope]
         )
     except CACHE_ERRORS as error:
-        cache_away(error, counter="reset")
+        cache_away(error, skipped="Rate limits not reset")

@@ -216,6 +216,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": REDIS_SOCKET_TIMEOUT_SECONDS,
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT_SECONDS
+# A worker or beat that loses Redis keeps trying to reconnect, however long the
+# outage, rather than exiting after Celery's default 100 tries.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # A task handed to the broker after commit (notifications_enqueue) gives up after one
 # quick retry: the outbox row is committed, and the sweep hands it over later.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
