@@ -19,6 +19,7 @@ from cases.models import TimelineEntry
 from notifications.constants import NotificationStatus
 from notifications.models import Notification
 from tests.factories import CaseVictimFactory, verified_staff_client
+from tests.portal import enter_code, latest_code, request_code
 from tests.test_admin_case_changes import _case_form
 from trackmycrime.celery import app as celery_app
 from trackmycrime.testing import ROOT, PrivateRedis
@@ -33,15 +34,23 @@ FIGURES = ROOT / "var" / "hung-redis.json"
 
 
 @pytest.fixture
-def frozen_redis(settings):
-    """The cache and the task producer on a private Redis, used once while it is
-    well (so that pooled connections exist, as in a running service), then frozen;
-    thawed and killed at the end whatever happens."""
+def private_cache(settings):
+    """The cache on a private Redis, with the service's own time-outs; thawed and
+    killed at the end whatever happens."""
     redis = PrivateRedis()
     settings.CACHES = {
         **settings.CACHES,
         "default": {**settings.CACHES["default"], "LOCATION": redis.url()},
     }
+    yield redis
+    redis.stop()
+
+
+@pytest.fixture
+def frozen_redis(private_cache):
+    """The cache and the task producer on a private Redis, used once while it is
+    well (so that pooled connections exist, as in a running service), then frozen."""
+    redis = private_cache
     previous_eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = False
     celery_app.conf.broker_write_url = redis.url()
@@ -54,7 +63,7 @@ def frozen_redis(settings):
         redis.freeze()
         yield redis
     finally:
-        redis.stop()
+        redis.thaw()
         celery_app.conf.task_always_eager = previous_eager
         celery_app.conf.broker_write_url = None
         _reset_producer_pools()
@@ -166,3 +175,22 @@ def test_victim_sign_in_answers_the_sorry_page_quickly_and_writes_nothing(
     assert took < LONGEST_SECONDS, took
     assert not SignInAttempt.objects.exists()
     _record(frozen_redis_sign_in_seconds=took)
+
+
+def test_a_victim_with_a_code_signs_in_when_redis_is_frozen(
+    portal, case, told_by_email, private_cache, django_capture_on_commit_callbacks
+):
+    browser = Client(raise_request_exception=False)
+    request_code(
+        browser,
+        django_capture_on_commit_callbacks,
+        case.crime_reference,
+        told_by_email.victim.email,
+    )
+    code = latest_code(portal)
+    private_cache.freeze()
+    response, took = _timed(lambda: enter_code(browser, code))
+    assert response.status_code == 303
+    assert response["Location"] == "/case/"
+    assert took < LONGEST_SECONDS, took
+    _record(frozen_redis_code_entry_seconds=took)
