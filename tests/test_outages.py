@@ -9,6 +9,7 @@ machine's shared services."""
 
 import logging
 import os
+import re
 import signal
 import time
 
@@ -41,6 +42,9 @@ def _assert_sorry_page(response) -> str:
     assert SORRY in page
     assert "govuk-template" in page and "Exit this page" in page  # the base layout
     assert "Server Error" not in page
+    # The layout's scripts run under the response's own Content-Security-Policy.
+    nonce = re.search(r'<script nonce="([^"]+)"', page)
+    assert nonce and f"'nonce-{nonce.group(1)}'" in response["Content-Security-Policy"]
     return page
 
 

@@ -70,7 +70,7 @@ def outage_response(request: HttpRequest, error: BaseException) -> HttpResponse:
             render_to_string(
                 "503.html",
                 {
-                    "CSP_NONCE": getattr(request, "csp_nonce", ""),
+                    "CSP_NONCE": _csp_nonce(request),
                     "feedback_url": settings.FEEDBACK_URL or reverse("pages:contact"),
                     "for_staff": request.path.startswith("/admin/"),
                 },
@@ -79,6 +79,15 @@ def outage_response(request: HttpRequest, error: BaseException) -> HttpResponse:
         )
     outage_headers(response)
     return response
+
+
+def _csp_nonce(request: HttpRequest) -> str:
+    """The nonce django-csp puts in this response's header, or none: an outage met
+    outside its middleware has no nonce, or one that can no longer be used."""
+    try:
+        return str(getattr(request, "csp_nonce", ""))
+    except Exception:
+        return ""
 
 
 def outage_body() -> dict[str, str]:
