@@ -17,8 +17,16 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers
+from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as rest_exception_handler
+
+from trackmycrime.outages import (
+    is_outage,
+    outage_body,
+    outage_headers,
+    outage_log,
+)
 
 NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
 
@@ -47,6 +55,12 @@ class IdempotencyKeyReused(exceptions.APIException):
 
 
 def exception_handler(exc: Exception, context: dict) -> Any:
+    if is_outage(exc):
+        # PostgreSQL or Redis is away: a 503 in this format, logged once.
+        outage_log(context["request"], exc)
+        unavailable = Response(outage_body(), status=503)
+        outage_headers(unavailable)
+        return unavailable
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(_django_errors(exc))
     elif isinstance(exc, Http404):
@@ -146,9 +160,11 @@ _ERRORS = {
     415: "The body is not application/json.",
     422: "The Idempotency-Key was already used with a different request.",
     429: "Too many requests from this client: wait for Retry-After seconds.",
+    503: "The service's database or cache is not answering: send the request again "
+    "after Retry-After seconds (with the same Idempotency-Key, if it had one).",
 }
 # Every operation can meet these, whatever it does.
-COMMON_ERRORS = (401, 403, 406, 429)
+COMMON_ERRORS = (401, 403, 406, 429, 503)
 
 
 def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:

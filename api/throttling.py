@@ -4,7 +4,8 @@ from django.conf import settings
 from rest_framework.throttling import BaseThrottle
 
 from accounts.models import ApiClient
-from trackmycrime.rate_limits import window_count
+from trackmycrime.outages import CACHE_ERRORS
+from trackmycrime.rate_limits import cache_away, window_count
 
 WINDOW_SECONDS = 60
 
@@ -17,6 +18,10 @@ class ApiClientRateThrottle(BaseThrottle):
     that Retry-After is known. REST framework's own throttles keep a list of times
     that each worker reads, changes and writes back, which loses requests when
     workers race.
+
+    While the cache is away the throttle fails open: a force's records system is a
+    known, authenticated client, the limit guards capacity rather than any secret,
+    and refusing its writes would hold back what victims are told.
     """
 
     def __init__(self):
@@ -28,7 +33,11 @@ class ApiClientRateThrottle(BaseThrottle):
             return True
         now = time.time()
         key = f"rate:api:{client.pk}:{int(now // WINDOW_SECONDS)}"
-        count = window_count(key, WINDOW_SECONDS * 2)
+        try:
+            count = window_count(key, WINDOW_SECONDS * 2)
+        except CACHE_ERRORS as error:
+            cache_away(error, skipped="API throttle not counted")
+            return True
         self.retry_after = WINDOW_SECONDS - (now % WINDOW_SECONDS)
         return count <= settings.API_REQUESTS_PER_MINUTE
 

@@ -29,7 +29,11 @@ def _redis() -> redis.Redis:
     # One client per process: prefork children must not share the parent's sockets.
     pid = os.getpid()
     if pid not in _clients:
-        _clients[pid] = redis.Redis.from_url(settings.REDIS_URL)
+        _clients[pid] = redis.Redis.from_url(
+            settings.REDIS_URL,
+            socket_connect_timeout=settings.REDIS_CONNECT_TIMEOUT_SECONDS,
+            socket_timeout=settings.REDIS_SOCKET_TIMEOUT_SECONDS,
+        )
     return _clients[pid]
 
 

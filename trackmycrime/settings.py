@@ -13,7 +13,7 @@ from csp import constants as csp_constants
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
-from trackmycrime.env import env_bool, env_int, env_list, env_str
+from trackmycrime.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -135,6 +135,12 @@ if _DATABASE_URL:
             conn_health_checks=True,
         )
     }
+    # A PostgreSQL that is away is given up quickly, for the outage page or the
+    # API's 503 (trackmycrime/outages.py), rather than holding the request; libpq
+    # counts whole seconds, and at least 2.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int(
+        "DATABASE_CONNECT_TIMEOUT_SECONDS", 3, minimum=2
+    )
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -156,12 +162,27 @@ if not DEBUG and not REDIS_URL:
         "REDIS_URL must be set when DEBUG is off: without it, sign-in codes are sent "
         "inside the request and rate limits are per process."
     )
+# Every Redis connection (cache, broker, any result backend) gives up on a Redis that
+# is away or frozen within these times, so that no request waits on it for long: a
+# cache command answers in well under a millisecond when Redis is well.
+REDIS_CONNECT_TIMEOUT_SECONDS = env_float(
+    "REDIS_CONNECT_TIMEOUT_SECONDS", 1.0, minimum=0.1
+)
+REDIS_SOCKET_TIMEOUT_SECONDS = env_float(
+    "REDIS_SOCKET_TIMEOUT_SECONDS", 1.0, minimum=0.1
+)
+# What the 503 answered while PostgreSQL or Redis is away asks clients to wait.
+OUTAGE_RETRY_AFTER_SECONDS = env_int("OUTAGE_RETRY_AFTER_SECONDS", 30, minimum=1)
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "tmc",
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_CONNECT_TIMEOUT_SECONDS,
+                "socket_timeout": REDIS_SOCKET_TIMEOUT_SECONDS,
+            },
         }
     }
 else:
@@ -171,8 +192,7 @@ else:
 CACHES["fragments"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "fragments",
-    # django-stubs types every cache setting as a string; OPTIONS is a dict.
-    "OPTIONS": {"MAX_ENTRIES": 5000},  # type: ignore[dict-item]
+    "OPTIONS": {"MAX_ENTRIES": 5000},
 }
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -191,8 +211,24 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_DB_REUSE_MAX = 1000
 # Longer than any retry delay, or Redis redelivers a message that is only waiting.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 7200, minimum=60)
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 7200, minimum=60),
+    "socket_connect_timeout": REDIS_CONNECT_TIMEOUT_SECONDS,
+    "socket_timeout": REDIS_SOCKET_TIMEOUT_SECONDS,
 }
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT_SECONDS
+# A worker or beat that loses Redis keeps trying to reconnect, however long the
+# outage, rather than exiting after Celery's default 100 tries.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# A task handed to the broker after commit (notifications_enqueue) gives up after one
+# quick retry: the outbox row is committed, and the sweep hands it over later.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.1,
+    "interval_max": 0.1,
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_CONNECT_TIMEOUT_SECONDS
+CELERY_REDIS_SOCKET_TIMEOUT = REDIS_SOCKET_TIMEOUT_SECONDS
 CELERY_TIMEZONE = "Europe/London"
 
 # Messages to victims: one provider per channel (file, console, smtp, notify).

@@ -12,3 +12,6 @@ urlpatterns = [
     path("", include("victims.urls")),
     path("api/", include("api.urls")),
 ]
+
+# An outage (PostgreSQL or Redis away) met anywhere is a calm 503, not a 500.
+handler500 = "trackmycrime.outages.server_error"

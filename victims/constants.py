@@ -117,6 +117,12 @@ class SignOutReason(models.TextChoices):
 # try (and how many messages it can cause); it cannot stop a victim elsewhere.
 # "requests" counts sign-in requests and new codes; "wrong_codes" counts wrong codes
 # entered, which are guesses. See the README's threat model for the figures.
+#
+# While the cache is away (README, "Failure modes"), the request limits fail closed:
+# the outage page, and no attempt and no code, which could not be sent anyway (the
+# broker is the same Redis). The wrong-code limit fails open, so that a victim who
+# already has a code can still use it: guessing stays bounded by each attempt's own
+# SIGN_IN_CODE_MAX_FAILURES in the database, and no new attempt can be made.
 SIGN_IN_REQUEST_LIMITS = (
     RateLimit("requests", "ip", 30, 15 * 60),
     RateLimit("requests", "reference_and_contact", 5, 15 * 60),
@@ -125,7 +131,7 @@ SIGN_IN_REQUEST_LIMITS = (
 # a day at a million codes (0.07% a day), each batch sent to the victim as a code
 # they did not ask for.
 SIGN_IN_WRONG_CODE_LIMITS = (
-    RateLimit("wrong_codes", "reference_and_contact", 5, 10 * 60),
+    RateLimit("wrong_codes", "reference_and_contact", 5, 10 * 60, fails_open=True),
 )
 
 
