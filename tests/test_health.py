@@ -4,10 +4,16 @@ def test_liveness_answers_ok(client, db):
     assert response.json() == {"status": "ok"}
 
 
-def test_readiness_checks_database_and_cache(client, db):
+def test_readiness_checks_database_and_cache(client, db, celery_eager):
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json()["checks"] == {"database": "ok", "cache": "ok"}
+    assert response.json()["checks"] == {
+        "database": "ok",
+        "cache": "ok",
+        # The embedded default runs tasks in the web process: no worker to hear from.
+        "workers": "in-process",
+        "backlog": "ok",
+    }
 
 
 def test_readiness_fails_when_the_cache_is_down(client, db, monkeypatch):
