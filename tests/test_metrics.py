@@ -218,3 +218,22 @@ def test_the_sweep_hands_a_message_over_again_but_keeps_how_long_it_has_waited(
     assert reloaded.handed_over_at is not None
     time_machine.shift(settings.NOTIFICATIONS_REQUEUE_AFTER_SECONDS + 1)
     assert notifications_sweep().requeued == 1
+
+
+def test_a_count_never_fails_what_it_counts(client, metrics_token, db, monkeypatch):
+    from django.core.cache import cache
+
+    from trackmycrime.metrics import metrics_count
+
+    # A provider the counters do not name counts as "other".
+    metrics_count("notifications_sent", {"channel": "email", "provider": "scripted"})
+    samples = _scrape(client)
+    sent = "tmc_notifications_sent_total"
+    assert _value(samples, sent, channel="email", provider="other") == 1
+
+    def cache_away(*args, **kwargs):
+        raise ConnectionError("Redis is away")
+
+    monkeypatch.setattr(cache, "incr", cache_away)
+    monkeypatch.setattr(cache, "add", cache_away)
+    metrics_count("notifications_sent", {"channel": "email", "provider": "notify"})
