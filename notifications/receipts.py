@@ -65,7 +65,11 @@ def notification_record_receipt(
         # request that timed out was accepted after all. Two texts left, so two
         # disclosures are recorded.
         recorded = notification_record_another_send(
-            notification=ours, provider="notify", provider_id=provider_id, to=to
+            notification=ours,
+            provider="notify",
+            provider_id=provider_id,
+            # Notify names the recipient; else the address held for the victim.
+            to=to or (ours.victim.address_for(ours.channel) if ours.victim else ""),
         )
         return ReceiptOutcome.ANOTHER_SEND if recorded else ReceiptOutcome.IGNORED
     if new_status is None or notification.status == new_status:
