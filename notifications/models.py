@@ -74,6 +74,14 @@ class Notification(models.Model):
         help_text=_("Quiet hours and retries move this later."),
     )
     first_attempted_at = models.DateTimeField(null=True, blank=True)
+    handed_over_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=_(
+            "When the sweep last handed it to a worker again; its due time stays, "
+            "so that how long it has waited shows."
+        ),
+    )
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(

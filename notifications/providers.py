@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Protocol
 
 import requests
+import urllib3
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMessage
@@ -51,11 +52,16 @@ class ProviderError(Exception):
 
 
 class TransientProviderError(ProviderError):
-    """Sending failed but may work later. `retry_after` is in seconds, if known."""
+    """Sending failed but may work later. `retry_after` is in seconds, if known.
+    `in_doubt` when the request may have reached the provider (it timed out, or the
+    connection dropped, after it was sent): the provider may still accept it."""
 
-    def __init__(self, message: str, retry_after: float | None = None):
+    def __init__(
+        self, message: str, retry_after: float | None = None, *, in_doubt: bool = False
+    ):
         super().__init__(message)
         self.retry_after = retry_after
+        self.in_doubt = in_doubt
 
 
 class PermanentProviderError(ProviderError):
@@ -132,6 +138,21 @@ class SmtpEmailProvider:
         except (OSError, TimeoutError) as error:
             raise TransientProviderError(f"SMTP failed: {error}") from error
         return provider_id
+
+
+def _in_doubt(cause: BaseException | None) -> bool:
+    """Whether a failed request may still have reached Notify: it timed out waiting
+    for the answer, or the connection dropped after the request was written. A
+    connection refused, or never made, sent nothing."""
+    if isinstance(cause, requests.ConnectTimeout):
+        return False
+    if isinstance(cause, requests.Timeout | requests.exceptions.ChunkedEncodingError):
+        return True
+    if isinstance(cause, requests.ConnectionError):
+        reason = cause.args[0] if cause.args else None
+        reason = getattr(reason, "reason", reason)
+        return not isinstance(reason, urllib3.exceptions.NewConnectionError)
+    return False
 
 
 def _retry_after(error: APIError) -> float | None:
@@ -217,23 +238,41 @@ class NotifyProvider:
             return str(response["id"])
         except (TypeError, KeyError):
             # Notify may well have accepted it: retried, find_sent will tell.
-            raise TransientProviderError("Notify answered without an id.") from None
+            raise TransientProviderError(
+                "Notify answered without an id.", in_doubt=True
+            ) from None
 
     def find_sent(self, reference: str) -> str | None:
         """Return Notify's id for a message sent with `reference`, if there is one."""
+        found = self.find_sends(reference)
+        return found[0] if found else None
+
+    def find_sends(self, reference: str) -> list[str]:
+        """Return Notify's ids for every message sent with `reference`, oldest
+        first: more than one means the message went out more than once."""
         try:
             response = self.client.get_all_notifications(reference=reference)
         except APIError as error:
             raise self._error(error) from error
-        for notification in (response or {}).get("notifications", []):
-            if notification.get("reference") == reference and notification.get("id"):
-                return str(notification["id"])
-        return None
+        found = [
+            notification
+            for notification in (response or {}).get("notifications", [])
+            if notification.get("reference") == reference and notification.get("id")
+        ]
+        # Notify lists the newest first.
+        found.sort(key=lambda notification: notification.get("created_at") or "")
+        return [str(notification["id"]) for notification in found]
 
     @staticmethod
     def _error(error: APIError) -> Exception:
         status = error.status_code
-        # Timeouts and refused connections arrive as 503 from the client.
+        # Timeouts and refused connections arrive as 503 from the client, with the
+        # requests exception as the cause.
+        if _in_doubt(error.__cause__):
+            return TransientProviderError(
+                "Notify did not answer in time; it may still accept the message.",
+                in_doubt=True,
+            )
         if status == 429:
             return TransientProviderError(
                 "Notify rate limit (429).", retry_after=_retry_after(error)

@@ -8,8 +8,13 @@ from django.utils import timezone
 
 from audit.constants import AuditAction, ObjectType
 from audit.services import audit_record
-from notifications.constants import FAILED_STATUSES, NotificationStatus
+from notifications.constants import (
+    FAILED_STATUSES,
+    UNFINISHED_STATUSES,
+    NotificationStatus,
+)
 from notifications.models import REFERENCE_PREFIX, Notification
+from notifications.services import notification_record_another_send
 
 logger = logging.getLogger(__name__)
 
@@ -29,11 +34,12 @@ class ReceiptOutcome:
     IGNORED = "ignored"
     UNKNOWN = "unknown"
     NOT_YET_SENT = "not yet sent"
+    ANOTHER_SEND = "another send"
 
 
 @transaction.atomic
 def notification_record_receipt(
-    *, provider_id: str, reference: str, status: str
+    *, provider_id: str, reference: str, status: str, to: str = ""
 ) -> str:
     """Record what the provider says became of a message, with an audit row; return
     a ReceiptOutcome."""
@@ -43,15 +49,29 @@ def notification_record_receipt(
     ).first()
     if notification is None:
         pk = reference.removeprefix(REFERENCE_PREFIX)
-        if reference.startswith(REFERENCE_PREFIX) and pk.isdigit():
-            sending = Notification.objects.filter(
-                pk=int(pk), status=NotificationStatus.SENDING
-            )
-            if sending.exists():
-                # The receipt overtook our own record of the send: ask Notify to
-                # tell us again later.
-                return ReceiptOutcome.NOT_YET_SENT
-        return ReceiptOutcome.UNKNOWN
+        if not (reference.startswith(REFERENCE_PREFIX) and pk.isdigit()):
+            return ReceiptOutcome.UNKNOWN
+        ours = Notification.objects.filter(pk=int(pk)).first()
+        if ours is None:
+            return ReceiptOutcome.UNKNOWN
+        if ours.status in UNFINISHED_STATUSES and ours.attempts:
+            # The receipt overtook our own record of the send (or the attempt
+            # that timed out is still to be looked up): ask Notify to tell us
+            # again later.
+            return ReceiptOutcome.NOT_YET_SENT
+        if ours.victim_id is None:
+            return ReceiptOutcome.UNKNOWN
+        # A message Notify sent for our row that is not the one we recorded: a
+        # request that timed out was accepted after all. Two texts left, so two
+        # disclosures are recorded.
+        recorded = notification_record_another_send(
+            notification=ours,
+            provider="notify",
+            provider_id=provider_id,
+            # Notify names the recipient; else the address held for the victim.
+            to=to or (ours.victim.address_for(ours.channel) if ours.victim else ""),
+        )
+        return ReceiptOutcome.ANOTHER_SEND if recorded else ReceiptOutcome.IGNORED
     if new_status is None or notification.status == new_status:
         return ReceiptOutcome.IGNORED
     updated = Notification.objects.filter(

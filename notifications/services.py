@@ -27,12 +27,13 @@ from functools import partial
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, QuerySet, Value
+from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.constants import AuditAction, ObjectType
+from audit.models import AuditEvent
 from audit.services import Audited, audit_record_many
 from cases.models import TimelineEntry
 from notifications.constants import MessageKind, NotificationStatus
@@ -245,6 +246,8 @@ class _Sent:
     provider: Provider
     provider_id: str
     to: str
+    # Further messages the provider holds for this row: it went out more than once.
+    also_sent: tuple[str, ...] = ()
 
 
 def _locked_pending() -> QuerySet[Notification]:
@@ -413,7 +416,11 @@ def notification_send(*, notification_id: int) -> str:
         if held:
             _release(held)
         if sent:
-            _record_sent(sent)
+            try:
+                _record_sent(sent)
+            finally:
+                # They left, whatever became of the commit.
+                _count_sent(sent)
     return outcome
 
 
@@ -422,19 +429,19 @@ def _send_claimed(claim: _Claim) -> _Sent | str:
     notification, provider = claim.notification, claim.provider
     try:
         message = message_for(notification, code=claim.code)
-        provider_id = None
-        find_sent = getattr(provider, "find_sent", None)
+        found: list[str] = []
         # A code is minted afresh for each attempt, so an earlier attempt's message
         # (whose code no longer works) is no reason not to send this one.
         if (
             notification.attempts > 1
-            and find_sent is not None
+            and _can_look_up(provider)
             and notification.kind == MessageKind.UPDATE
         ):
-            # An earlier attempt may have reached the provider before failing.
-            provider_id = find_sent(message.reference)
-        if not provider_id:
-            provider_id = provider.send(message)
+            # An earlier attempt may have reached the provider before failing; one
+            # that timed out was retried only once the provider must have finished
+            # with it (NOTIFY_IN_DOUBT_WAIT_SECONDS), so it shows here if it went.
+            found = _find_sends(provider, message.reference)
+        provider_id = found[0] if found else provider.send(message)
     except PermanentProviderError as error:
         return _record_failure(notification, str(error))
     except TransientProviderError as error:
@@ -451,7 +458,21 @@ def _send_claimed(claim: _Claim) -> _Sent | str:
         provider=provider,
         provider_id=str(provider_id),
         to=message.to,
+        also_sent=tuple(found[1:]),
     )
+
+
+def _can_look_up(provider: Provider) -> bool:
+    """Whether the provider can be asked what it sent for a reference (Notify)."""
+    return hasattr(provider, "find_sends") or hasattr(provider, "find_sent")
+
+
+def _find_sends(provider: Provider, reference: str) -> list[str]:
+    """The provider's ids for every message it holds with `reference`."""
+    if find_sends := getattr(provider, "find_sends", None):
+        return list(find_sends(reference))
+    found = provider.find_sent(reference)  # type: ignore[attr-defined]
+    return [found] if found else []
 
 
 def _release(claims: list[_Claim]) -> None:
@@ -524,28 +545,101 @@ def _record_sent(sent: list[_Sent]) -> None:
             "Notifications %s were sent after another attempt began: duplicates.",
             sorted(pk for pk, _id in ours - kept),
         )
-    # The messages left either way, so each disclosure is recorded either way.
+    # The messages left either way, so each disclosure is recorded either way, and
+    # a message the provider holds twice for one row is two disclosures.
     audit_record_many(
         actor=None,
         action=AuditAction.DISCLOSE,
         object_type=ObjectType.NOTIFICATION,
         objects=(
-            Audited(
-                object_id=item.notification.pk,
-                force_id=item.notification.force_id,
-                case_id=item.notification.case_id,
-                detail={
-                    "kind": item.notification.kind,
-                    "channel": item.notification.channel,
-                    "to": mask_recipient(item.notification.channel, item.to),
-                    "victim_id": item.notification.victim_id,
-                    "provider": item.provider.name,
-                    "attempt": item.notification.attempts,
-                },
+            _disclosure(
+                item.notification,
+                provider=item.provider.name,
+                provider_id=provider_id,
+                to=item.to,
             )
             for item in sent
+            for provider_id in (item.provider_id, *item.also_sent)
         ),
     )
+    duplicates = [item for item in sent if item.also_sent]
+    for item in duplicates:
+        logger.warning(
+            "Notification %s went out %s times (case %s).",
+            item.notification.pk,
+            1 + len(item.also_sent),
+            item.notification.case_id,
+        )
+
+
+def _count_sent(sent: list[_Sent]) -> None:
+    from trackmycrime.metrics import metrics_count
+
+    for item in sent:
+        labels = {"channel": item.notification.channel, "provider": item.provider.name}
+        metrics_count("notifications_sent", labels, by=1 + len(item.also_sent))
+        if item.also_sent:
+            metrics_count("notifications_duplicates", labels, by=len(item.also_sent))
+
+
+def _disclosure(
+    notification: Notification, *, provider: str, provider_id: str, to: str
+) -> Audited:
+    """The audit row for one message that left: channel and masked recipient, never
+    the text. One shape for a first send and for a second one found later."""
+    return Audited(
+        object_id=notification.pk,
+        force_id=notification.force_id,
+        case_id=notification.case_id,
+        detail={
+            "kind": notification.kind,
+            "channel": notification.channel,
+            "to": mask_recipient(notification.channel, to),
+            "victim_id": notification.victim_id,
+            "provider": provider,
+            "provider_id": provider_id,
+            "attempt": notification.attempts,
+        },
+    )
+
+
+@transaction.atomic
+def notification_record_another_send(
+    *, notification: Notification, provider: str, provider_id: str, to: str
+) -> bool:
+    """Record the disclosure of a message the provider says it sent for this row
+    besides the one recorded (a request that timed out and was accepted after
+    all); return False if this send was recorded already."""
+    already = AuditEvent.objects.filter(
+        action=AuditAction.DISCLOSE,
+        object_type=ObjectType.NOTIFICATION,
+        object_id=str(notification.pk),
+        detail__provider_id=provider_id,
+    )
+    # One row lock serialises two receipts for the same send.
+    Notification.objects.select_for_update().filter(pk=notification.pk).first()
+    if provider_id == notification.provider_id or already.exists():
+        return False
+    audit_record_many(
+        actor=None,
+        action=AuditAction.DISCLOSE,
+        object_type=ObjectType.NOTIFICATION,
+        objects=[
+            _disclosure(notification, provider=provider, provider_id=provider_id, to=to)
+        ],
+    )
+    logger.warning(
+        "Notification %s went out again, found by its receipt (case %s).",
+        notification.pk,
+        notification.case_id,
+    )
+    from trackmycrime.metrics import metrics_count
+
+    metrics_count(
+        "notifications_duplicates",
+        {"channel": notification.channel, "provider": provider},
+    )
+    return True
 
 
 def _withdraw_code(notification: Notification) -> None:
@@ -576,6 +670,14 @@ def _record_retry(
     if error.retry_after is not None:
         provider_pause(provider.name, error.retry_after)
     delay = retry_delay(notification.attempts, error.retry_after)
+    if (
+        error.in_doubt
+        and notification.kind == MessageKind.UPDATE
+        and _can_look_up(provider)
+    ):
+        # The provider may still accept the request that timed out: look it up only
+        # once it must have finished with it, so that the look-up is not too soon.
+        delay = max(delay, settings.NOTIFY_IN_DOUBT_WAIT_SECONDS)
     deadline = notification.attempt_started_at + datetime.timedelta(
         seconds=settings.NOTIFICATIONS_RETRY_PERIOD_SECONDS
     )
@@ -653,22 +755,24 @@ def notifications_sweep() -> SweepResult:
                 "the message may not have been sent."
             ),
         )
+    requeue_before = now - datetime.timedelta(
+        seconds=settings.NOTIFICATIONS_REQUEUE_AFTER_SECONDS
+    )
     with transaction.atomic():
         overdue = list(
             Notification.objects.select_for_update(skip_locked=True)
             .filter(
+                Q(handed_over_at__isnull=True) | Q(handed_over_at__lte=requeue_before),
                 status=NotificationStatus.PENDING,
-                next_attempt_at__lte=now
-                - datetime.timedelta(
-                    seconds=settings.NOTIFICATIONS_REQUEUE_AFTER_SECONDS
-                ),
+                next_attempt_at__lte=requeue_before,
             )
             .order_by("next_attempt_at")
             .values_list("pk", "kind")[:batch]
         )
-        # Restart the clock: handed over again only if this task is lost too.
+        # Restart the hand-over clock: handed over again only if this task is lost
+        # too. The due time stays, so the oldest due message's age is its real wait.
         Notification.objects.filter(pk__in=[pk for pk, _kind in overdue]).update(
-            next_attempt_at=now
+            handed_over_at=now
         )
     requeued = notifications_enqueue(rows=[*recovered, *overdue])
     if stuck or overdue:

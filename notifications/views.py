@@ -34,12 +34,13 @@ def notify_receipt(request: HttpRequest) -> JsonResponse:
         provider_id = str(receipt["id"])
         status = str(receipt["status"])
         reference = str(receipt.get("reference") or "")
+        to = str(receipt.get("to") or "")
     except (ValueError, TypeError, KeyError):
         return JsonResponse(
             {"error": "Expected a Notify delivery receipt."}, status=400
         )
     outcome = notification_record_receipt(
-        provider_id=provider_id, reference=reference, status=status
+        provider_id=provider_id, reference=reference, status=status, to=to
     )
     if outcome == ReceiptOutcome.NOT_YET_SENT:
         # Notify tries a callback again after an error answer.

@@ -3,9 +3,15 @@
 It checks the JSON Web Token the real client signs, records every message it
 accepts, and answers the way Notify does: 201 with an id, 400 for an invalid
 recipient, 429 for the rate limit, 500 when it is unwell. `script` decides, per
-request, whether to fail; by default everything is accepted.
+request, whether to fail, or (`Late`) to accept a message only after the client has
+given up waiting, as Notify sometimes does; by default everything is accepted. A
+look-up by reference lists every message accepted with it, so two sends of one
+message show as two notifications, and `receipt` writes the delivery receipt Notify
+would post for a message.
 """
 
+import contextlib
+import datetime
 import json
 import socket
 import threading
@@ -41,9 +47,18 @@ class Failure:
     retry_after: float | None = None
 
 
+@dataclass
+class Late:
+    """Accept the message, but only `seconds` after the request arrived: a client
+    whose time-out is shorter has given up by then, and its look-up by reference
+    finds nothing until then."""
+
+    seconds: float
+
+
 # Given a request and how many times this reference was asked for before, return a
-# Failure to answer with, or None to accept.
-Script = Callable[[Request, int], Failure | None]
+# Failure to answer with, Late to accept it late, or None to accept it at once.
+Script = Callable[[Request, int], Failure | Late | None]
 
 
 class NotifyStub:
@@ -87,12 +102,31 @@ class NotifyStub:
         with self.lock:
             return list(self.accepted)
 
+    def duplicates(self) -> int:
+        """How many messages were accepted beyond the first for their reference."""
+        sent = self.sent_references()
+        return sum(sent.values()) - len(sent)
+
+    @staticmethod
+    def receipt(message: dict, status: str = "delivered") -> dict:
+        """The delivery receipt Notify posts to our callback for `message`."""
+        return {
+            "id": message["id"],
+            "reference": message["reference"],
+            "to": message["to"],
+            "status": status,
+            "notification_type": message["type"],
+        }
+
     def _answer(self, request: Request, payload: dict) -> tuple[int, dict, dict]:
         with self.lock:
             tries = self._tries[(request.kind, request.reference)]
             self._tries[(request.kind, request.reference)] += 1
         # Outside the lock: a script may take its time, as a slow Notify would.
         failure = self.script(request, tries) if self.script else None
+        if isinstance(failure, Late):
+            time.sleep(failure.seconds)
+            failure = None
         with self.lock:
             self.requests.append((request, failure.status if failure else 200))
             if failure is not None:
@@ -119,6 +153,7 @@ class NotifyStub:
                 "reference": request.reference,
                 "template_id": payload.get("template_id"),
                 "personalisation": payload.get("personalisation", {}),
+                "created_at": datetime.datetime.now(datetime.UTC).isoformat(),
             }
             self.accepted.append(message)
         return (
@@ -165,7 +200,9 @@ class NotifyStub:
                 for name, value in headers.items():
                     self.send_header(name, value)
                 self.end_headers()
-                self.wfile.write(data)
+                # The client may have given up waiting (a Late answer).
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(data)
 
             def _authorised(self) -> bool:
                 token = self.headers.get("Authorization", "").removeprefix("Bearer ")

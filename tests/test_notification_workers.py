@@ -61,6 +61,8 @@ FAST = {
     # A batch must finish inside the sending time-out: 4 messages of at most 2 s.
     "NOTIFY_TIMEOUT_SECONDS": 2,
     "NOTIFICATIONS_SEND_BATCH": 4,
+    # A request that timed out is looked up again after this (longer than 2 s).
+    "NOTIFY_IN_DOUBT_WAIT_SECONDS": 3,
 }
 FIGURES = Path(django_settings.VAR_DIR) / "notification-worker-figures.json"
 
@@ -536,3 +538,43 @@ def test_preferences_and_quiet_hours_are_respected_and_updates_name_nothing(
                 "sign_in_url": f"{django_settings.PORTAL_BASE_URL}/sign-in/",
                 "sender": "Northshire Police",
             }
+
+
+def test_a_live_workers_heartbeat_and_sends_show_in_readiness_and_metrics(
+    workers, client, settings, officer_and_cases
+):
+    from trackmycrime.metrics import worker_heartbeats
+
+    officer, cases = officer_and_cases(3)
+
+    settings.METRICS_TOKEN = "a-scraper-token-of-at-least-thirty-two-characters"
+    assert client.get("/readyz").json()["checks"]["workers"] == "failing"
+    worker = workers(WORKER_HEARTBEAT_SECONDS="1")
+    _wait_until(lambda: worker_heartbeats(), worker, timeout=30)
+    [(name, first)] = worker_heartbeats().items()
+    assert name.startswith("tmc-test-")
+    _wait_until(lambda: worker_heartbeats()[name] > first, worker, timeout=30)
+
+    response = client.get("/readyz")
+    assert response.status_code == 200, response.json()
+    assert response.json()["checks"]["workers"] == "ok"
+    metrics = client.get(
+        "/metrics", headers={"Authorization": f"Bearer {settings.METRICS_TOKEN}"}
+    ).content.decode()
+    assert f'tmc_worker_heartbeat_age_seconds{{worker="{name}"}}' in metrics
+    assert "tmc_workers_alive 1.0" in metrics
+    # What the worker's pool processes sent is counted where any web process reads.
+    for case in cases:
+        _change(case, officer)
+    _wait_until(lambda: _sent_count() == 3, worker)
+    metrics = client.get(
+        "/metrics", headers={"Authorization": f"Bearer {settings.METRICS_TOKEN}"}
+    ).content.decode()
+    sent = 'tmc_notifications_sent_total{channel="email",provider="notify"} 3.0'
+    assert sent in metrics
+
+    worker.kill()
+    settings.READYZ_WORKER_SILENT_SECONDS = 3
+    last = worker_heartbeats()[name]
+    _wait_until(lambda: time.time() - last > 3, timeout=10)
+    assert client.get("/readyz").json()["checks"]["workers"] == "failing"

@@ -4,6 +4,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -182,3 +183,21 @@ def test_the_service_refuses_an_unknown_provider():
     result = _check(NOTIFICATIONS_SMS_PROVIDER="smtp")
     assert result.returncode != 0
     assert "NOTIFICATIONS_SMS_PROVIDER must be one of" in result.stderr
+
+
+def test_a_time_out_is_in_doubt_but_a_refused_connection_is_not(notify_stub, settings):
+    # Notify may still accept a request it did not answer in time; one that never
+    # connected was never sent.
+    settings.NOTIFY_TIMEOUT_SECONDS = 0.2
+    notify_stub.script = lambda request, tries: time.sleep(0.5)
+    with pytest.raises(TransientProviderError) as timed_out:
+        provider_for("email").send(_update())
+    assert timed_out.value.in_doubt
+
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    settings.NOTIFY_BASE_URL = f"http://127.0.0.1:{port}"
+    with pytest.raises(TransientProviderError) as refused:
+        provider_for("email").send(_update())
+    assert not refused.value.in_doubt

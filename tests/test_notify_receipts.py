@@ -152,8 +152,14 @@ def test_a_late_failure_does_not_undo_a_delivery(client, sent):
 
 
 def test_a_receipt_for_a_message_we_do_not_track_is_acknowledged(client, sent):
+    # Neither its id nor its reference is one of ours (a message sent from Notify's
+    # own site, say). A receipt naming our reference is another send of our message.
     response = _receipt(
-        client, sent, "delivered", id="00000000-0000-4000-8000-000000000000"
+        client,
+        sent,
+        "delivered",
+        id="00000000-0000-4000-8000-000000000000",
+        reference="sent-from-notify-itself",
     )
     assert response.status_code == 200
     assert response.json() == {"outcome": "unknown"}
@@ -167,3 +173,24 @@ def test_a_receipt_that_overtakes_our_record_of_the_send_is_asked_again(client, 
     assert response.status_code == 503
     sent.refresh_from_db()
     assert sent.status == NotificationStatus.SENDING
+
+
+def test_a_receipt_for_a_second_message_of_ours_is_a_second_disclosure(client, sent):
+    # Notify accepted a request of ours that timed out, and the retry sent it again:
+    # the receipt names our reference with an id that is not the one recorded.
+    second = "9b1f8b0e-3c2a-4d6e-8f00-2a4b6c8d0e1f"
+    response = _receipt(client, sent, "delivered", id=second, to="")
+    assert response.json() == {"outcome": "another send"}
+    [disclosure] = AuditEvent.objects.filter(
+        action=AuditAction.DISCLOSE, object_id=str(sent.pk)
+    )
+    assert disclosure.detail["provider_id"] == second
+    assert disclosure.detail["channel"] == "sms"
+    # Without a recipient in the receipt, the number held is masked instead.
+    assert disclosure.detail["to"].startswith("+44")
+    assert sent.victim.mobile.as_e164 not in str(disclosure.detail)
+    sent.refresh_from_db()
+    assert sent.status == NotificationStatus.SENT  # the row keeps its own message
+    assert _receipt(client, sent, "delivered", id=second).json() == {
+        "outcome": "ignored"
+    }

@@ -1,8 +1,9 @@
 """The Celery application. Configuration lives in Django settings under CELERY_*."""
 
+import logging
 import os
 
-from celery import Celery
+from celery import Celery, bootsteps
 from celery.signals import task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trackmycrime.settings")
@@ -10,6 +11,47 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trackmycrime.settings")
 app = Celery("trackmycrime")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+class Heartbeat(bootsteps.StartStopStep):
+    """Record this worker's heartbeat in the shared cache every
+    WORKER_HEARTBEAT_SECONDS, from its main process once it consumes tasks:
+    /readyz and /metrics read how long ago any worker was last heard from. A worker
+    whose pool cannot start exits, and its heartbeats stop."""
+
+    requires = {"celery.worker.consumer.tasks:Tasks"}
+
+    def __init__(self, consumer, **kwargs) -> None:
+        self.timer_entry = None
+        super().__init__(consumer, **kwargs)
+
+    def start(self, consumer) -> None:
+        from django.conf import settings
+
+        self._beat(consumer.hostname)
+        self.timer_entry = consumer.timer.call_repeatedly(
+            settings.WORKER_HEARTBEAT_SECONDS, self._beat, (consumer.hostname,)
+        )
+
+    def stop(self, consumer) -> None:
+        if self.timer_entry is not None:
+            self.timer_entry.cancel()
+            self.timer_entry = None
+
+    @staticmethod
+    def _beat(hostname: str) -> None:
+        from trackmycrime.metrics import worker_heartbeat_record
+
+        try:
+            worker_heartbeat_record(name=hostname)
+        except Exception as error:
+            # The cache is away: readiness will say so; the worker goes on.
+            logging.getLogger(__name__).warning(
+                "Could not record the heartbeat (%s)", type(error).__name__
+            )
+
+
+app.steps["consumer"].add(Heartbeat)
 
 
 @task_prerun.connect

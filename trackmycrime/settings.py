@@ -353,6 +353,14 @@ if NOTIFICATIONS_SEND_BATCH * NOTIFY_TIMEOUT_SECONDS >= (
         "NOTIFICATIONS_SEND_BATCH times NOTIFY_TIMEOUT_SECONDS must be shorter than "
         "NOTIFICATIONS_SENDING_TIMEOUT_SECONDS."
     )
+# Notify may accept a request after our client has given up on it. Such a message is
+# looked up again (and only sent if still not found) this long after the time-out:
+# longer than Notify can take to finish with a request.
+NOTIFY_IN_DOUBT_WAIT_SECONDS = env_int("NOTIFY_IN_DOUBT_WAIT_SECONDS", 60, minimum=1)
+if NOTIFY_IN_DOUBT_WAIT_SECONDS <= NOTIFY_TIMEOUT_SECONDS:
+    raise ImproperlyConfigured(
+        "NOTIFY_IN_DOUBT_WAIT_SECONDS must be longer than NOTIFY_TIMEOUT_SECONDS."
+    )
 NOTIFY_CALLBACK_TOKEN = env_str("NOTIFY_CALLBACK_TOKEN")
 NOTIFY_TEMPLATES = {
     "email:update": env_str("NOTIFY_TEMPLATE_EMAIL_UPDATE"),
@@ -373,6 +381,22 @@ for _channel, _provider in (
             f"The notify provider for {_channel} needs NOTIFY_API_KEY and "
             f"NOTIFY_TEMPLATE_{_channel.upper()}_MESSAGE."
         )
+
+# Operating it: /metrics (Prometheus) answers only with this bearer token, and not at
+# all without one; /readyz fails when no worker has recorded a heartbeat (every
+# WORKER_HEARTBEAT_SECONDS) for READYZ_WORKER_SILENT_SECONDS, or a message due to go
+# has waited READYZ_OLDEST_DUE_SECONDS.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+if METRICS_TOKEN and len(METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured("METRICS_TOKEN must be at least 32 characters.")
+WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 10, minimum=1)
+READYZ_WORKER_SILENT_SECONDS = env_int("READYZ_WORKER_SILENT_SECONDS", 120, minimum=1)
+if READYZ_WORKER_SILENT_SECONDS <= 2 * WORKER_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        "READYZ_WORKER_SILENT_SECONDS must be more than twice "
+        "WORKER_HEARTBEAT_SECONDS, or one late heartbeat fails readiness."
+    )
+READYZ_OLDEST_DUE_SECONDS = env_int("READYZ_OLDEST_DUE_SECONDS", 900, minimum=1)
 
 AUTH_USER_MODEL = "accounts.User"
 _VALIDATORS = "django.contrib.auth.password_validation"
@@ -541,6 +565,8 @@ INSTALLED_APPS += [
 ]
 # Ahead of SecurityMiddleware: plain HTTP to /api/ is refused before it is redirected.
 MIDDLEWARE.insert(0, "api.middleware.ApiRequiresHttpsMiddleware")
+# Outermost, so that it counts every answer, Django's own error pages included.
+MIDDLEWARE.insert(0, "trackmycrime.metrics.ApiResponseCountMiddleware")
 API_REQUESTS_PER_MINUTE = env_int("API_REQUESTS_PER_MINUTE", 600, minimum=1)
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 256 * 1024, minimum=1024)
 REST_FRAMEWORK = {

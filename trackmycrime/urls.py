@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from trackmycrime import health
+from trackmycrime import health, metrics
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("notifications/", include("notifications.urls")),
     path("", include("pages.urls")),
