@@ -507,6 +507,12 @@ INSTALLED_APPS += [
 MIDDLEWARE.insert(0, "api.middleware.ApiRequiresHttpsMiddleware")
 API_REQUESTS_PER_MINUTE = env_int("API_REQUESTS_PER_MINUTE", 600, minimum=1)
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 256 * 1024, minimum=1024)
+# Arrays and objects inside one another in an API body; a push needs 3 (the case,
+# its victims, a victim). Parsing recurses once a level, so keep well under the
+# interpreter's recursion limit.
+API_MAX_JSON_DEPTH = env_int("API_MAX_JSON_DEPTH", 32, minimum=4)
+if API_MAX_JSON_DEPTH > 100:
+    raise ImproperlyConfigured("API_MAX_JSON_DEPTH must be 100 or less.")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.ApiClientAuthentication"
