@@ -549,6 +549,8 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.forbid_unknown_request_fields",
+        "api.schema.one_way_to_be_blank",
+        "cases.api.state_which_fields_go_together",
     ],
 }
 
