@@ -533,8 +533,11 @@ SPECTACULAR_SETTINGS = {
         "and updates, so that victims are told exactly as when staff type them in "
         "the back office, and read back what victims were told.\n\n"
         "Authenticate with `Authorization: Bearer <token>`; a client sees only its "
-        "own force's cases. Only HTTPS is answered. Request bodies are JSON and "
-        "fields the API does not know are refused. A POST may carry an "
+        "own force's cases. Only HTTPS is answered. Request bodies are JSON, "
+        f"nested at most {API_MAX_JSON_DEPTH} levels deep, and fields the API does "
+        "not know are refused. Each request's schema states the rules the API "
+        "checks; those no schema can state are shown as examples of its 400 "
+        "response. A POST may carry an "
         "`Idempotency-Key`: sent again with the same body within 24 hours, it "
         "returns the first response and changes nothing."
     ),
