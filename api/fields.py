@@ -151,6 +151,9 @@ class StrictPhoneNumberField(PhoneNumberField):
             self.fail("format")
         return super().to_internal_value(data)
 
+    def schema_pattern(self) -> str:
+        return PHONE_PATTERN
+
 
 class StrictChoiceField(serializers.ChoiceField):
     def to_internal_value(self, data: Any) -> str:
@@ -233,8 +236,6 @@ class StrictDateField(serializers.DateField):
 
 def schema_pattern(field: serializers.Field) -> str | None:
     """The pattern the schema states for an input field of this module."""
-    if isinstance(field, StrictPhoneNumberField):
-        return PHONE_PATTERN
     method = getattr(field, "schema_pattern", None)
     return method() if method else None
 
