@@ -13,7 +13,8 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api.errors import error_responses
+from api.errors import ErrorSerializer, error_responses
+from api.fields import NON_BLANK_TEXT_PATTERN
 from api.idempotency import IDEMPOTENCY_KEY, REPLAYED, idempotent
 from api.pagination import ChangedSinceCursorPagination
 from api.permissions import api_client
@@ -21,6 +22,7 @@ from api.schema import RETRY_AFTER
 from api.views import ApiView
 from audit.constants import ObjectType
 from audit.services import Audited, audit_view
+from cases.constants import Stage
 from cases.models import Case
 from cases.selectors import (
     case_detail_for_force,
@@ -99,6 +101,111 @@ UPDATE_EXAMPLE = OpenApiExample(
 )
 
 
+INVALID = "The request is not valid; see errors, by field."
+
+
+def _refusal(summary: str, errors: dict[str, list[str]]) -> OpenApiExample:
+    return OpenApiExample(
+        summary,
+        value={"detail": INVALID, "code": "invalid", "errors": errors},
+        response_only=True,
+        status_codes=["400"],
+    )
+
+
+def _refused(*examples: OpenApiExample) -> dict[int, OpenApiResponse]:
+    """The 400 response, with examples of the rules the schema cannot state: they
+    depend on the case as it is, the force's own format or the time of day. Every
+    other rule (patterns, lengths, choices, which fields go together) is stated in
+    the request's schema, and breaking it is a 400 too."""
+    return {
+        400: OpenApiResponse(
+            ErrorSerializer,
+            description=(
+                "The request is not valid: `errors` says what is wrong with each "
+                "field. Besides the rules in the request's schema, the examples "
+                "show those that depend on the case or the time."
+            ),
+            examples=list(examples),
+        )
+    }
+
+
+_IN_THE_FUTURE = _refusal(
+    "A time in the future",
+    {"occurred_at": ["This cannot be in the future."]},
+)
+_BEFORE_REPORTED = _refusal(
+    "A time before the case was reported",
+    {
+        "occurred_at": [
+            "This cannot be before the case was reported, on 2 November 2026."
+        ]
+    },
+)
+CASE_LIST_REFUSALS = _refused(
+    _refusal(
+        "A cursor the API did not give",
+        {"cursor": ["This is not a cursor the API gave; start again without it."]},
+    ),
+)
+CASE_UPSERT_REFUSALS = _refused(
+    _refusal(
+        "A reference in another format than the force's",
+        {
+            "crime_reference": [
+                "Enter a crime reference number in this force's format, for "
+                "example NS/01234/26."
+            ]
+        },
+    ),
+    _refusal(
+        "A safe channel with no address, for a victim with none on record",
+        {
+            "victims.0.mobile": [
+                "Enter a mobile number, or choose other safe channels."
+            ],
+            "victims.0.email": [
+                "Enter an email address, or choose other safe channels."
+            ],
+        },
+    ),
+    _refusal(
+        "Enhanced rights with no reason, for a victim with none on record",
+        {
+            "victims.0.enhanced_rights_reason": [
+                "Say why this victim has enhanced rights."
+            ]
+        },
+    ),
+    _refusal(
+        "A number written right that does not exist",
+        {"victims.0.mobile": ["Enter a valid phone number."]},
+    ),
+    _refusal(
+        "The same victim twice",
+        {"victims": ["Give each victim once; repeated: P-100234."]},
+    ),
+)
+STAGE_CHANGE_REFUSALS = _refused(
+    _refusal(
+        "A move to the stage the case is at",
+        {"stage": ["The case is already at this stage."]},
+    ),
+    _refusal(
+        "A closed case moved anywhere but back to investigation",
+        {"stage": ["A closed case can only be reopened, to 'Under investigation'."]},
+    ),
+    _refusal(
+        "A case with an outcome moved anywhere but to closed",
+        {"stage": ["A case with an outcome can only be closed."]},
+    ),
+    _IN_THE_FUTURE,
+    _BEFORE_REPORTED,
+)
+UPDATE_REFUSALS = _refused(_IN_THE_FUTURE, _BEFORE_REPORTED)
+
+
 def _not_found() -> NotFound:
     return NotFound(_("This force has no case with this crime reference."))
 
@@ -164,6 +271,7 @@ class CaseCollectionView(ApiView):
         responses={
             200: OpenApiResponse(CasePageSerializer, description="A page of cases."),
             **error_responses(400),
+            **CASE_LIST_REFUSALS,
         },
         tags=["cases"],
     )
@@ -209,6 +317,7 @@ class CaseCollectionView(ApiView):
             ),
             201: OpenApiResponse(CaseSummarySerializer, description="A new case."),
             **error_responses(400, 409, 413, 415, 422),
+            **CASE_UPSERT_REFUSALS,
         },
         tags=["cases"],
     )
@@ -248,6 +357,7 @@ class CaseStageChangeView(ApiView):
                 TimelineEntrySerializer, description="The new timeline entry."
             ),
             **error_responses(400, 404, 409, 413, 415, 422),
+            **STAGE_CHANGE_REFUSALS,
         },
         tags=["cases"],
     )
@@ -280,6 +390,7 @@ class CaseUpdateView(ApiView):
                 TimelineEntrySerializer, description="The new timeline entry."
             ),
             **error_responses(400, 404, 409, 413, 415, 422),
+            **UPDATE_REFUSALS,
         },
         tags=["cases"],
     )
@@ -293,3 +404,102 @@ class CaseUpdateView(ApiView):
             case=case, actor=api_client(request), **serializer.validated_data
         )
         return Response(TimelineEntrySerializer(entry).data, status=201)
+
+
+def state_which_fields_go_together(result, generator, request, public):
+    """Say in the schema which fields go together, as the API checks them: an
+    outcome only with the stage outcome and a closing reason only with closed (each
+    needed there), and a visible update only with words for the victims."""
+    schemas = result.get("components", {}).get("schemas", {})
+    if stage_change := schemas.get("StageChangeRequest"):
+        schemas["StageChangeRequest"] = _stage_change_variants(stage_change)
+    if update := schemas.get("CaseUpdateRequest"):
+        schemas["CaseUpdateRequest"] = _update_variants(update)
+        # With no field required on its own, the body was optional; it is not.
+        for operation in result["paths"].values():
+            body = operation.get("post", {}).get("requestBody", {})
+            if "CaseUpdateRequest" in str(body):
+                body["required"] = True
+    return result
+
+
+def _variant(component: dict, *, leave_out=(), required=(), **properties) -> dict:
+    kept = {
+        name: value
+        for name, value in component["properties"].items()
+        if name not in leave_out
+    }
+    return {
+        "type": "object",
+        "properties": {**kept, **properties},
+        "required": sorted({*component.get("required", []), *required}),
+        "additionalProperties": False,
+    }
+
+
+def _stage_change_variants(component: dict) -> dict:
+    closing = ("closing_reason", "closing_explanation")
+    others = [
+        stage for stage in Stage.values if stage not in (Stage.OUTCOME, Stage.CLOSED)
+    ]
+    stage = {
+        key: value
+        for key, value in component["properties"]["stage"].items()
+        if key != "allOf"
+    }
+    return {
+        "description": component.get("description", ""),
+        "oneOf": [
+            _variant(
+                component,
+                leave_out=("outcome", *closing),
+                stage={**stage, "type": "string", "enum": others},
+            ),
+            _variant(
+                component,
+                leave_out=closing,
+                required=("outcome",),
+                stage={**stage, "type": "string", "enum": [Stage.OUTCOME]},
+            ),
+            _variant(
+                component,
+                leave_out=("outcome",),
+                required=("closing_reason",),
+                stage={**stage, "type": "string", "enum": [Stage.CLOSED]},
+            ),
+        ],
+    }
+
+
+def _update_variants(component: dict) -> dict:
+    visible = component["properties"]["visible_to_victim"]
+    words = {
+        **component["properties"]["victim_text"],
+        "pattern": NON_BLANK_TEXT_PATTERN,
+    }
+    note = {**component["properties"]["staff_note"], "pattern": NON_BLANK_TEXT_PATTERN}
+    staff_only = {**visible, "enum": [False]}
+    staff_only.pop("default", None)
+    return {
+        "description": component.get("description", ""),
+        "anyOf": [
+            _variant(
+                component,
+                required=("victim_text",),
+                victim_text=words,
+                visible_to_victim={**visible, "enum": [True]},
+            ),
+            _variant(
+                component,
+                required=("visible_to_victim", "victim_text"),
+                victim_text=words,
+                visible_to_victim=staff_only,
+            ),
+            _variant(
+                component,
+                required=("visible_to_victim", "staff_note"),
+                staff_note=note,
+                visible_to_victim=staff_only,
+            ),
+        ],
+    }

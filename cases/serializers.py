@@ -8,6 +8,7 @@ from rest_framework import serializers
 from api.fields import (
     BlankAsNullCharField,
     BlankAsNullChoiceField,
+    PatternCharField,
     QueryIntegerField,
     StrictBooleanField,
     StrictCharField,
@@ -16,6 +17,7 @@ from api.fields import (
     StrictDateTimeField,
     StrictIntegerField,
     StrictSerializer,
+    text_pattern_with_more_than,
 )
 from api.pagination import ChangedSinceCursorPagination
 from cases.constants import ClosingReason, OffenceCategory, Outcome, Stage
@@ -25,6 +27,10 @@ from victims.constants import Channel
 from victims.serializers import VictimSerializer, VictimUpsertSerializer
 
 MAX_VICTIMS_PER_PUSH = 50
+# A crime reference is looked up with its spaces, slashes and dashes left out, so it
+# needs something else; each force's own format is checked on top
+# (Force.crime_reference_error), and no schema shared by every force can state it.
+CRIME_REFERENCE_PATTERN = text_pattern_with_more_than("/\\-")
 
 
 class TimelineEntrySerializer(serializers.ModelSerializer):
@@ -146,10 +152,16 @@ class CaseUpsertSerializer(StrictSerializer):
         "stage-changes, which tells the victims.",
     }
 
-    crime_reference = StrictCharField(
+    crime_reference = PatternCharField(
         max_length=40,
+        pattern=CRIME_REFERENCE_PATTERN,
+        pattern_message="Enter a crime reference number: more than spaces, "
+        "slashes and dashes.",
         help_text="As the force writes it, in its own format, e.g. NS/01234/26. "
-        "It is the key: a case with the same reference is updated.",
+        "It must match the force's own format, which this schema, shared by every "
+        "force, cannot state: a reference in another format is a 400. It is the "
+        "key: a case with the same reference (spaces, slashes, dashes and letter "
+        "case aside) is updated.",
     )
     offence_category = StrictChoiceField(choices=OffenceCategory.choices)
     victim_description = StrictCharField(

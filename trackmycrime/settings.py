@@ -569,6 +569,12 @@ MIDDLEWARE.insert(0, "api.middleware.ApiRequiresHttpsMiddleware")
 MIDDLEWARE.insert(0, "trackmycrime.metrics.ApiResponseCountMiddleware")
 API_REQUESTS_PER_MINUTE = env_int("API_REQUESTS_PER_MINUTE", 600, minimum=1)
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 256 * 1024, minimum=1024)
+# Arrays and objects inside one another in an API body; a push needs 3 (the case,
+# its victims, a victim). Parsing recurses once a level, so keep well under the
+# interpreter's recursion limit.
+API_MAX_JSON_DEPTH = env_int("API_MAX_JSON_DEPTH", 32, minimum=4)
+if API_MAX_JSON_DEPTH > 100:
+    raise ImproperlyConfigured("API_MAX_JSON_DEPTH must be 100 or less.")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.ApiClientAuthentication"
@@ -589,8 +595,11 @@ SPECTACULAR_SETTINGS = {
         "and updates, so that victims are told exactly as when staff type them in "
         "the back office, and read back what victims were told.\n\n"
         "Authenticate with `Authorization: Bearer <token>`; a client sees only its "
-        "own force's cases. Only HTTPS is answered. Request bodies are JSON and "
-        "fields the API does not know are refused. A POST may carry an "
+        "own force's cases. Only HTTPS is answered. Request bodies are JSON, "
+        f"nested at most {API_MAX_JSON_DEPTH} levels deep, and fields the API does "
+        "not know are refused. Each request's schema states the rules the API "
+        "checks; those no schema can state are shown as examples of its 400 "
+        "response. A POST may carry an "
         "`Idempotency-Key`: sent again with the same body within 24 hours, it "
         "returns the first response and changes nothing."
     ),
@@ -605,6 +614,8 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.forbid_unknown_request_fields",
+        "api.schema.one_way_to_be_blank",
+        "cases.api.state_which_fields_go_together",
     ],
 }
 
