@@ -8,6 +8,7 @@ import time
 import pytest
 import redis
 from django.conf import settings
+from django.test import override_settings
 
 from cases.services import case_add_update
 from notifications.constants import MessageKind, NotificationStatus
@@ -51,17 +52,17 @@ def test_a_celery_worker_sends_the_code_queued_through_redis(
     assert (row.kind, row.status) == (MessageKind.SIGN_IN_CODE, NotificationStatus.SENT)
 
 
+# Text messages are held in quiet hours; this test is about the queues, so it must
+# not depend on the hour it runs at.
+@override_settings(NOTIFICATIONS_QUIET_HOURS=())
 def test_a_code_is_queued_apart_from_a_backlog_of_updates(
-    client, victim_on_case, officer, outbox, settings
+    client, victim_on_case, officer, outbox
 ):
     from celery.contrib.testing.worker import start_worker
 
     import notifications.tasks  # noqa: F401
     from trackmycrime.celery import app
 
-    # Text messages are held in quiet hours; this test is about the queues, so it
-    # must not depend on the hour it runs at.
-    settings.NOTIFICATIONS_QUIET_HOURS = ()
     broker = redis.Redis.from_url(redis_url())
     for _ in range(20):
         CaseVictimFactory(
