@@ -477,8 +477,8 @@ def feedback_snapshot_figures(*, force: Force) -> dict:
     report = feedback_report(force=force, months=12)
     quarters = next(table for table in report.tables if table.key == "quarter")
     return {
-        "first_month": report.months[0].isoformat(),
-        "last_month": report.months[-1].isoformat(),
+        "first_month": _month_label(report.months[0]),
+        "last_month": _month_label(report.months[-1]),
         "responses": None
         if report.overall.responses_suppressed
         else round_count(report.overall.responses),
