@@ -598,9 +598,7 @@ FEEDBACK_INVITATION_DELAY_HOURS = env_int(
 # Flush the pool straight after an answer: only for the embedded default, which has
 # no Celery beat. With beat, the pool is flushed every FEEDBACK_POOL_FLUSH_SECONDS,
 # so that a batch holds everything alike answered in that time.
-FEEDBACK_FLUSH_AFTER_ANSWER = env_bool(
-    "FEEDBACK_FLUSH_AFTER_ANSWER", not REDIS_URL
-)
+FEEDBACK_FLUSH_AFTER_ANSWER = env_bool("FEEDBACK_FLUSH_AFTER_ANSWER", not REDIS_URL)
 FEEDBACK_POOL_FLUSH_SECONDS = env_int("FEEDBACK_POOL_FLUSH_SECONDS", 15 * 60, minimum=1)
 FEEDBACK_SNAPSHOT_SECONDS = env_int("FEEDBACK_SNAPSHOT_SECONDS", 60 * 60, minimum=1)
 CELERY_BEAT_SCHEDULE["feedback-pool-flush"] = {
