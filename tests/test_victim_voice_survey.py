@@ -181,15 +181,41 @@ def test_submissions_are_rate_limited_per_address(
     assert not PendingAnswer.objects.exists()
 
 
-def test_a_post_without_the_csrf_token_is_refused(
-    django_capture_on_commit_callbacks, portal, victim_on_case
-):
+def _csrf_checked_client(link) -> Client:
+    """A signed-in victim's browser that, like a real one, must send the token."""
+    from django.conf import settings
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from victims.portal import portal_session_data
+
     client = Client(enforce_csrf_checks=True)
-    # Sign in with the checks off, then answer with them on.
-    sign_in(Client(), django_capture_on_commit_callbacks, portal, REFERENCE, EMAIL)
+    session = SessionStore()
+    session.update(portal_session_data(victim_id=link.victim_id, case_id=link.case_id))
+    session.save()
+    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+    return client
+
+
+def test_a_post_without_the_csrf_token_is_refused(victim_on_case):
+    client = _csrf_checked_client(victim_on_case)
     response = client.post("/your-say/", {"wave": Wave.CASE_PAGE, **ANSWERS})
     assert response.status_code == 403
     assert not PendingAnswer.objects.exists()
+
+
+def test_the_panel_and_the_survey_forms_carry_the_csrf_token(victim_on_case):
+    client = _csrf_checked_client(victim_on_case)
+    html = client.get("/case/").content.decode()
+    (token,) = set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html))
+    response = client.post(
+        "/your-say/no-thanks/",
+        {"wave": Wave.CASE_PAGE, "csrfmiddlewaretoken": token},
+    )
+    assert response.status_code == 303
+    client.post("/sign-out/", {"csrfmiddlewaretoken": token})
+    html = client.get("/signed-out/").content.decode()
+    tokens = set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html))
+    assert len(tokens) == 1
 
 
 def test_someone_not_signed_in_cannot_answer_for_a_victim(client, victim_on_case):
