@@ -57,7 +57,7 @@ def _everything_but_responses() -> list[str]:
     for model in apps.get_models():
         if model is FeedbackResponse or model._meta.proxy:
             continue
-        for row in model.objects.values_list():
+        for row in model._default_manager.values_list():
             values += [str(value) for value in row]
     return values
 
@@ -131,7 +131,7 @@ def _signed_in(link, **extra) -> Client:
     session = SessionStore()
     session.update(portal_session_data(victim_id=link.victim_id, case_id=link.case_id))
     session.save()
-    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+    client.cookies[settings.SESSION_COOKIE_NAME] = str(session.session_key)
     return client
 
 

@@ -192,7 +192,7 @@ def _csrf_checked_client(link) -> Client:
     session = SessionStore()
     session.update(portal_session_data(victim_id=link.victim_id, case_id=link.case_id))
     session.save()
-    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+    client.cookies[settings.SESSION_COOKIE_NAME] = str(session.session_key)
     return client
 
 
