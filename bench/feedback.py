@@ -36,7 +36,8 @@ def _forces() -> list:
 
 
 def load_feedback(count: int) -> dict:
-    """Write `count` made-up responses, spread over 5 forces and 12 months."""
+    """Write `count` made-up responses, spread over 5 forces and 12 months, and
+    count their groups."""
     from django.db import connection
 
     from feedback.demo import demo_responses
@@ -70,9 +71,13 @@ def load_feedback(count: int) -> dict:
                 ):
                     copy.write_row([getattr(response, c) for c in columns])
         cursor.execute(f"ANALYZE {table}")
+    from feedback.services import feedback_counts_rebuild
+
+    groups = feedback_counts_rebuild()
     return {
         "responses": count,
         "forces": FORCES,
+        "groups": groups,
         "seconds": round(time.perf_counter() - started, 1),
     }
 

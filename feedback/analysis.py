@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
@@ -29,7 +29,6 @@ from cases.compliance import code_on_time_by_month
 from cases.models import Force
 from feedback.constants import (
     EXPORT_ROUNDING,
-    POSITIVE_FROM,
     SUPPRESS_BELOW,
     OffenceGroup,
     Question,
@@ -37,7 +36,7 @@ from feedback.constants import (
     Via,
     Wave,
 )
-from feedback.models import FeedbackResponse, FeedbackSnapshot
+from feedback.models import FeedbackCount, FeedbackResponse, FeedbackSnapshot
 from feedback.services import month_of
 from notifications.constants import MessageKind, NotificationStatus
 from notifications.models import Notification
@@ -201,19 +200,20 @@ def period_months(
     return result
 
 
-def _counts(force_id: int, since: datetime.date):
-    """The one grouped query every figure is built from."""
-    annotations = {"responses": Count("id")}
-    for question in QUESTIONS:
-        annotations[f"{question.value}_n"] = Count(question.value)
-        annotations[f"{question.value}_positive"] = Count(
-            "id", filter=Q(**{f"{question.value}__gte": POSITIVE_FROM})
-        )
+def _counts(force_id: int, since: datetime.date) -> list[dict]:
+    """The one query every figure is built from: the period's counts by month and
+    coarse group (FeedbackCount, kept as responses are written out)."""
     return list(
-        FeedbackResponse.objects.filter(force_id=force_id, month__gte=since)
-        .values("month", "offence_group", "stage_group", "language", "wave", "via")
-        .annotate(**annotations)
-        .order_by()
+        FeedbackCount.objects.filter(force_id=force_id, month__gte=since).values(
+            "month",
+            "offence_group",
+            "stage_group",
+            "language",
+            "wave",
+            "via",
+            "responses",
+            *(f"{q.value}_{part}" for q in QUESTIONS for part in ("n", "positive")),
+        )
     )
 
 
@@ -436,10 +436,9 @@ def feedback_comments(*, force: Force, month: str | None, months: int = 12) -> C
     period = period_months(months)
     eligible = [
         row["month"]
-        for row in FeedbackResponse.objects.filter(force=force, month__gte=period[0])
-        .exclude(improve="")
+        for row in FeedbackCount.objects.filter(force=force, month__gte=period[0])
         .values("month")
-        .annotate(n=Count("id"))
+        .annotate(n=Sum("comments"))
         .filter(n__gte=SUPPRESS_BELOW)
         .order_by("-month")
     ]

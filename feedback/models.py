@@ -94,10 +94,63 @@ class FeedbackResponse(models.Model):
         permissions = [
             ("analyse_feedback", "Can see the victim feedback figures and comments")
         ]
-        indexes = [models.Index(fields=["force", "month"], name="feedback_force_month")]
+        indexes = [
+            models.Index(fields=["force", "month"], name="feedback_force_month"),
+            models.Index(
+                fields=["force", "month"],
+                condition=~models.Q(improve=""),
+                name="feedback_force_month_comments",
+            ),
+        ]
 
     def __str__(self) -> str:
         return str(self.id)
+
+
+class FeedbackCount(models.Model):
+    """How many responses of a month share all the same coarse groups, and how many
+    answered each question and positively: what the figures are counted from, so
+    that no page counts a force's responses one by one. Kept by the pool's flush in
+    its transaction (feedback.services), rebuilt after a bulk load."""
+
+    force = models.ForeignKey("cases.Force", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    offence_group = models.CharField(max_length=20, choices=OffenceGroup.choices)
+    stage_group = models.CharField(max_length=20, choices=StageGroup.choices)
+    wave = models.CharField(max_length=20, choices=Wave.choices)
+    language = models.CharField(max_length=10)
+    via = models.CharField(max_length=10, choices=Via.choices)
+    responses = models.PositiveIntegerField(default=0)
+    comments = models.PositiveIntegerField(default=0)
+    overall_n = models.PositiveIntegerField(default=0)
+    overall_positive = models.PositiveIntegerField(default=0)
+    informed_n = models.PositiveIntegerField(default=0)
+    informed_positive = models.PositiveIntegerField(default=0)
+    fairness_n = models.PositiveIntegerField(default=0)
+    fairness_positive = models.PositiveIntegerField(default=0)
+    contact_n = models.PositiveIntegerField(default=0)
+    contact_positive = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("victim feedback counts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "force",
+                    "month",
+                    "offence_group",
+                    "stage_group",
+                    "wave",
+                    "language",
+                    "via",
+                ],
+                name="feedback_count_once_per_group",
+            )
+        ]
+        indexes = [models.Index(fields=["force", "month"], name="feedback_count_month")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%B %Y}: {self.responses}"
 
 
 class FeedbackSnapshot(models.Model):

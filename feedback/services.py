@@ -25,6 +25,7 @@ from enum import StrEnum
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from audit.constants import AuditAction, ObjectType
@@ -44,6 +45,7 @@ from feedback.constants import (
     stage_group,
 )
 from feedback.models import (
+    FeedbackCount,
     FeedbackOffer,
     FeedbackResponse,
     PendingAnswer,
@@ -324,6 +326,7 @@ def feedback_pool_flush(*, now: datetime.datetime | None = None) -> int:
             for _row, payload in ready
         ]
         FeedbackResponse.objects.bulk_create(responses)
+        _counts_add(responses)
         PendingAnswer.objects.filter(
             pk__in=[row.pk for row, _payload in ready]
         ).delete()
@@ -334,3 +337,55 @@ def feedback_pool_flush(*, now: datetime.datetime | None = None) -> int:
             detail={"responses": len(responses)},
         )
     return len(responses)
+
+
+COUNT_GROUP = ("force_id", "month", *GROUP_FIELDS[1:])
+
+
+def _counts_add(responses: list[FeedbackResponse]) -> None:
+    """Add newly written responses to their groups' counts (in the caller's
+    transaction, so the counts never disagree with the responses)."""
+    added: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for response in responses:
+        cell = added[tuple(getattr(response, name) for name in COUNT_GROUP)]
+        cell["responses"] += 1
+        cell["comments"] += bool(response.improve)
+        for question in Question.values:
+            answer = getattr(response, question)
+            cell[f"{question}_n"] += answer is not None
+            cell[f"{question}_positive"] += answer is not None and answer >= 4
+    for key, increments in added.items():
+        group = dict(zip(COUNT_GROUP, key, strict=True))
+        updated = FeedbackCount.objects.filter(**group).update(
+            **{name: F(name) + value for name, value in increments.items()}
+        )
+        if not updated:
+            FeedbackCount.objects.create(**group, **increments)
+
+
+def _count_annotations() -> dict:
+    annotations = {
+        "responses": Count("id"),
+        "comments": Count("id", filter=~Q(improve="")),
+    }
+    for question in Question.values:
+        annotations[f"{question}_n"] = Count(question)
+        annotations[f"{question}_positive"] = Count(
+            "id", filter=Q(**{f"{question}__gte": 4})
+        )
+    return annotations
+
+
+@transaction.atomic
+def feedback_counts_rebuild() -> int:
+    """Count every group again from the responses (after a bulk load of made-up
+    responses, for the demo or the benchmark); return how many groups."""
+    FeedbackCount.objects.all().delete()
+    rows = (
+        FeedbackResponse.objects.values(*COUNT_GROUP)
+        .annotate(**_count_annotations())
+        .order_by()
+    )
+    cells = [FeedbackCount(**row) for row in rows]
+    FeedbackCount.objects.bulk_create(cells, batch_size=2000)
+    return len(cells)

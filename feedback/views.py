@@ -1,6 +1,7 @@
 """The survey pages: offered on the case page, after signing out, and from an
 invitation. Nothing here audits or logs an answer (see feedback/services.py)."""
 
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -90,6 +91,7 @@ def _survey(
         {
             "form": form,
             "wave": wave,
+            "others": settings.FEEDBACK_POOL_BATCH_MIN - 1,
             "action": "feedback:survey" if signed_in else "feedback:signed_out_survey",
             "dismiss": "feedback:dismiss"
             if signed_in

@@ -8,6 +8,7 @@ import pytest
 from feedback.analysis import feedback_snapshots_refresh
 from feedback.demo import demo_responses
 from feedback.models import FeedbackResponse
+from feedback.services import feedback_counts_rebuild
 from tests.portal import latest_code
 from tests.test_admin_browser import (
     _assert_no_blocking_violations,
@@ -77,6 +78,7 @@ def test_the_public_page_has_no_accessibility_violations(
     FeedbackResponse.objects.bulk_create(
         demo_responses(force_id=force.pk, count=300, seed=1)
     )
+    feedback_counts_rebuild()
     feedback_snapshots_refresh()
     page.goto(site["url"] + "/how-we-are-doing/")
     _assert_accessible(page, "how we are doing")
@@ -134,6 +136,7 @@ def test_the_dashboard_has_no_serious_accessibility_violations(
     FeedbackResponse.objects.bulk_create(
         demo_responses(force_id=force.pk, count=600, seed=2)
     )
+    feedback_counts_rebuild()
     _staff_sign_in(staff_page, back_office)
     staff_page.goto(back_office["url"] + "/admin/feedback/feedbackresponse/")
     assert "Month by month" in staff_page.inner_text("#content")

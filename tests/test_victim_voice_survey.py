@@ -12,7 +12,12 @@ from audit.models import AuditEvent
 from cases.constants import ClosingReason, Stage
 from cases.services import case_add_update, case_change_stage
 from feedback.constants import OfferState, Via, Wave
-from feedback.models import FeedbackOffer, FeedbackResponse, PendingAnswer
+from feedback.models import (
+    FeedbackCount,
+    FeedbackOffer,
+    FeedbackResponse,
+    PendingAnswer,
+)
 from feedback.pool import pool_open
 from feedback.services import feedback_invitations_send, feedback_pool_flush
 from notifications.constants import MessageKind
@@ -415,6 +420,13 @@ def test_ten_answers_alike_are_written_out_together_by_month(
             assert not FeedbackResponse.objects.exists()
     assert FeedbackResponse.objects.count() == 10
     assert not PendingAnswer.objects.exists()
+    (counted,) = FeedbackCount.objects.all()
+    assert (counted.responses, counted.overall_n, counted.overall_positive) == (
+        10,
+        10,
+        10,
+    )
+    assert counted.comments == 10
     months = set(FeedbackResponse.objects.values_list("month", flat=True))
     assert len(months) == 1 and next(iter(months)).day == 1
     (batch,) = AuditEvent.objects.filter(object_type="feedback_batch")

@@ -267,11 +267,13 @@ class Command(BaseCommand):
         from feedback.analysis import feedback_snapshots_refresh
         from feedback.demo import demo_responses
         from feedback.models import FeedbackResponse
+        from feedback.services import feedback_counts_rebuild
 
         if not FeedbackResponse.objects.filter(force=force).exists():
             FeedbackResponse.objects.bulk_create(
                 demo_responses(force_id=force.pk, count=600, seed=force.pk)
             )
+            feedback_counts_rebuild()
         feedback_snapshots_refresh()
         return FeedbackResponse.objects.filter(force=force).count()
 
