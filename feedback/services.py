@@ -4,9 +4,8 @@ no answer can be tied to the person who gave it.
 1. A moment in a case (its first update, a charge or no-further-action decision,
    its closing) opens a wave for each victim on it: one FeedbackOffer row, holding
    no time; a victim who allows contact is invited in one message, through the
-   outbox, a day later, if they have not answered by then. The case page and the
-   signed-out page offer waves of their own, whose row is written only when
-   answered or dismissed.
+   outbox, a day later, if they have not answered by then. The case page offers a
+   wave of its own, whose row is written only when answered or dismissed.
 2. An answer marks the offer answered (no time) and goes into the pool encrypted,
    in one transaction; nothing else is written, audited, logged or sent.
 3. `feedback_pool_flush` writes out, in one transaction and in a shuffled order,
@@ -157,8 +156,8 @@ def feedback_invitations_send(*, now: datetime.datetime | None = None) -> int:
     return len(rows)
 
 
-# Waves a page offers: no row is written until the victim answers or says no thanks.
-PAGE_WAVES = frozenset({Wave.CASE_PAGE, Wave.SIGNED_OUT})
+# The wave a page offers: no row is written until the victim answers or says no thanks.
+PAGE_WAVES = frozenset({Wave.CASE_PAGE})
 
 
 def feedback_wave_for_case_page(*, victim_id: int, case_id: int) -> str | None:

@@ -15,10 +15,4 @@ urlpatterns = [
         views.invitation,
         name="invitation",
     ),
-    path("signed-out/your-say/", views.signed_out_survey, name="signed_out_survey"),
-    path(
-        "signed-out/your-say/no-thanks/",
-        views.signed_out_dismiss,
-        name="signed_out_dismiss",
-    ),
 ]

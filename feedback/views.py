@@ -28,9 +28,6 @@ from trackmycrime.client_ip import client_ip
 from trackmycrime.rate_limits import rate_limits_hit
 from victims.portal import PORTAL_SESSION_KEY, PortalRequest, victim_required
 
-# After signing out, the session holds only which wave may still be answered.
-SIGNED_OUT_OFFER_KEY = "feedback_signed_out_offer"
-SIGNED_OUT_OFFER_SECONDS = 10 * 60
 VIA_SESSION_KEY = "feedback_via"
 RATE_LIMITED = _("You have sent answers too many times. Wait an hour, then try again.")
 
@@ -81,7 +78,6 @@ def _survey(
             )
             if outcome == AnswerOutcome.ALREADY:
                 return _already(request, signed_in=signed_in)
-            request.session.pop(SIGNED_OUT_OFFER_KEY, None)
             return _see_other("feedback:thanks")
         else:
             status = 400
@@ -92,10 +88,8 @@ def _survey(
             "form": form,
             "wave": wave,
             "others": settings.FEEDBACK_POOL_BATCH_MIN - 1,
-            "action": "feedback:survey" if signed_in else "feedback:signed_out_survey",
-            "dismiss": "feedback:dismiss"
-            if signed_in
-            else "feedback:signed_out_dismiss",
+            "action": "feedback:survey",
+            "dismiss": "feedback:dismiss",
         },
         status=status,
     )
@@ -139,34 +133,6 @@ def dismiss(request: PortalRequest) -> HttpResponse:
     if wave is not None:
         feedback_dismiss(victim_id=link.victim_id, case_id=link.case_id, wave=wave)
     return _see_other("victims:case")
-
-
-@require_http_methods(["GET", "HEAD", "POST"])
-@never_cache
-def signed_out_survey(request: HttpRequest) -> HttpResponse:
-    ticket = request.session.get(SIGNED_OUT_OFFER_KEY)
-    if not ticket:
-        return _see_other("victims:signed_out")
-    return _survey(
-        request,
-        victim_id=ticket["victim_id"],
-        case_id=ticket["case_id"],
-        wave=Wave.SIGNED_OUT,
-        signed_in=False,
-    )
-
-
-@require_POST
-@never_cache
-def signed_out_dismiss(request: HttpRequest) -> HttpResponse:
-    ticket = request.session.pop(SIGNED_OUT_OFFER_KEY, None)
-    if ticket:
-        feedback_dismiss(
-            victim_id=ticket["victim_id"],
-            case_id=ticket["case_id"],
-            wave=Wave.SIGNED_OUT,
-        )
-    return _see_other("victims:signed_out")
 
 
 @require_safe

@@ -1,5 +1,5 @@
 """A victim is offered a short anonymous survey where they already are: on the case
-page, after signing out, and after key moments in their case (invited in a message
+page, and after key moments in their case (invited in a message
 that says nothing about the crime). They answer or say no thanks, once per wave."""
 
 import datetime
@@ -208,7 +208,7 @@ def test_a_post_without_the_csrf_token_is_refused(victim_on_case):
     assert not PendingAnswer.objects.exists()
 
 
-def test_the_panel_and_the_survey_forms_carry_the_csrf_token(victim_on_case):
+def test_the_panels_no_thanks_carries_the_csrf_token(victim_on_case):
     client = _csrf_checked_client(victim_on_case)
     html = client.get("/case/").content.decode()
     (token,) = set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html))
@@ -217,46 +217,13 @@ def test_the_panel_and_the_survey_forms_carry_the_csrf_token(victim_on_case):
         {"wave": Wave.CASE_PAGE, "csrfmiddlewaretoken": token},
     )
     assert response.status_code == 303
-    client.post("/sign-out/", {"csrfmiddlewaretoken": token})
-    html = client.get("/signed-out/").content.decode()
-    tokens = set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html))
-    assert len(tokens) == 1
 
 
 def test_someone_not_signed_in_cannot_answer_for_a_victim(client, victim_on_case):
     response = client.post("/your-say/", {"wave": Wave.CASE_PAGE, **ANSWERS})
     assert response.status_code == 302
     assert response["Location"] == "/sign-in/"
-    assert client.get("/signed-out/your-say/").status_code == 303
     assert not PendingAnswer.objects.exists()
-
-
-def test_the_signed_out_page_offers_its_own_wave_once(
-    victim_client, django_capture_on_commit_callbacks
-):
-    victim_client.post("/your-say/no-thanks/", {"wave": Wave.CASE_PAGE})
-    victim_client.post("/sign-out/")
-    html = victim_client.get("/signed-out/").content.decode()
-    assert "Tell us how we are doing" in html
-    response = _answer(
-        victim_client,
-        django_capture_on_commit_callbacks,
-        wave=Wave.SIGNED_OUT,
-        url="/signed-out/your-say/",
-    )
-    assert response.status_code == 303
-    assert pool_open(PendingAnswer.objects.get().sealed)["wave"] == Wave.SIGNED_OUT
-    assert (
-        "Tell us how we are doing"
-        not in victim_client.get("/signed-out/").content.decode()
-    )
-    # Signed out still: the case page is not reachable.
-    assert victim_client.get("/case/").status_code == 302
-
-
-def test_exit_this_page_leaves_no_survey_behind(victim_client):
-    victim_client.get("/exit/")
-    assert victim_client.get("/signed-out/your-say/").status_code == 303
 
 
 def test_the_first_update_opens_a_wave_and_invites_a_day_later(

@@ -23,9 +23,7 @@ from django.views.decorators.http import (
 )
 
 from cases.constants import STAGE_EXPLANATIONS, Stage
-from feedback.constants import Wave
-from feedback.services import feedback_wave_for_case_page, feedback_wave_is_open
-from feedback.views import SIGNED_OUT_OFFER_KEY, SIGNED_OUT_OFFER_SECONDS
+from feedback.services import feedback_wave_for_case_page
 from trackmycrime.client_ip import client_ip
 from victims.constants import (
     CODE_ERRORS,
@@ -178,23 +176,7 @@ def _code_ended(request: HttpRequest, outcome: SignInOutcome) -> HttpResponse:
 @require_POST
 @never_cache
 def sign_out(request: HttpRequest) -> HttpResponse:
-    data = request.session.get(PORTAL_SESSION_KEY)
-    signed_out = portal_sign_out(request, reason=SignOutReason.SIGNED_OUT)
-    # The new, empty session holds only the ids needed to take the signed-out
-    # page's survey answers, for 10 minutes: nothing it shows names the case, and
-    # Exit this page leaves nothing.
-    if (
-        signed_out
-        and data
-        and feedback_wave_is_open(
-            victim_id=data["victim_id"], case_id=data["case_id"], wave=Wave.SIGNED_OUT
-        )
-    ):
-        request.session[SIGNED_OUT_OFFER_KEY] = {
-            "victim_id": data["victim_id"],
-            "case_id": data["case_id"],
-        }
-        request.session.set_expiry(SIGNED_OUT_OFFER_SECONDS)
+    portal_sign_out(request, reason=SignOutReason.SIGNED_OUT)
     return _redirect("victims:signed_out")
 
 
@@ -210,11 +192,7 @@ def exit_this_page(request: HttpRequest) -> HttpResponse:
 @require_safe
 @never_cache
 def signed_out(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "victims/signed_out.html",
-        {"feedback_open": SIGNED_OUT_OFFER_KEY in request.session},
-    )
+    return render(request, "victims/signed_out.html")
 
 
 @require_safe
