@@ -35,6 +35,7 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "axes.delete_accessattempt",
         "cases.view_code_compliance",
         "cases.correct_timelineentry",
+        "feedback.analyse_feedback",
         "notifications.view_failednotification",
         "privacy.view_victimerasure",
         "privacy.erase_victim",

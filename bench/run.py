@@ -30,6 +30,7 @@ FULL_SIZES = {
     "seconds": 10,
     "rounds": 3,
     "messages": 5_000,
+    "feedback": 1_000_000,
 }
 SMOKE_SIZES = {
     "cases": 300,
@@ -38,6 +39,7 @@ SMOKE_SIZES = {
     "seconds": 1,
     "rounds": 1,
     "messages": 20,
+    "feedback": 500,
 }
 
 TARGETS = {
@@ -46,6 +48,8 @@ TARGETS = {
     "admin_list_p95_ms": 300,
     "officer_pages_p95_ms": 300,
     "pipeline_ratio": 0.5,
+    "feedback_dashboard_p95_ms": 500,
+    "public_page_p95_ms": 50,
 }
 
 
@@ -179,6 +183,10 @@ def run(args: argparse.Namespace) -> dict:
     results["load"].append(load_cases(args.cases - args.small))
     large = _measure_at_size(args.cases, args.repeat)
     results["scale"] = {"small": small, "large": large}
+    from bench.feedback import load_feedback, measure_feedback
+
+    results["load"].append(load_feedback(args.feedback))
+    results["feedback"] = measure_feedback(repeat=args.repeat)
     results["web"] = _web_load(
         env,
         case_number=args.cases // 2,
@@ -208,6 +216,8 @@ def _targets(results: dict) -> dict:
         "admin_list_p95_ms": admin_p95,
         "officer_pages_p95_ms": officer_p95,
         "pipeline_ratio": round(results["pipeline"]["ratio"], 3),
+        "feedback_dashboard_p95_ms": results["feedback"]["dashboard"]["p95_ms"],
+        "public_page_p95_ms": results["feedback"]["public_page"]["p95_ms"],
     }
     met = {
         "case_page_ratio": measured["case_page_ratio"] >= TARGETS["case_page_ratio"],
@@ -215,6 +225,10 @@ def _targets(results: dict) -> dict:
         "admin_list_p95_ms": admin_p95 < TARGETS["admin_list_p95_ms"],
         "officer_pages_p95_ms": officer_p95 < TARGETS["officer_pages_p95_ms"],
         "pipeline_ratio": measured["pipeline_ratio"] >= TARGETS["pipeline_ratio"],
+        "feedback_dashboard_p95_ms": measured["feedback_dashboard_p95_ms"]
+        < TARGETS["feedback_dashboard_p95_ms"],
+        "public_page_p95_ms": measured["public_page_p95_ms"]
+        < TARGETS["public_page_p95_ms"],
     }
     return {
         name: {"measured": measured[name], "target": TARGETS[name], "met": met[name]}
@@ -261,6 +275,18 @@ def table(results: dict) -> str:
                 large["officer_pages"][name],
             )
         )
+    feedback = results["feedback"]
+    lines += [
+        "",
+        f"Victim Voice ({results['load'][-1]['responses']:,} responses, 5 forces; "
+        "p50 / p95 ms)",
+        f"  dashboard, one force's year{'':<16}"
+        f"{feedback['dashboard']['p50_ms']:>7.2f} / {feedback['dashboard']['p95_ms']}",
+        f"  public page from its snapshot{'':<14}"
+        f"{feedback['public_page']['p50_ms']:>7.2f} / "
+        f"{feedback['public_page']['p95_ms']}",
+        f"  snapshots refreshed in {feedback['snapshot_refresh_seconds']} s",
+    ]
     lines += [
         "",
         "Under load (gunicorn, 2 workers, DEBUG off, PostgreSQL, Redis; "

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from audit.constants import ObjectType
 from audit.services import Audited, audit_view
+from cases.charts import ChartPoint, percent_chart
 from cases.compliance import code_compliance, compliance_rows_for_export
 from cases.constants import EntryKind, Stage
 from cases.forces import force_save, support_service_delete, support_service_save
@@ -56,8 +57,6 @@ from victims.membership import case_add_victim, case_remove_victim
 from victims.models import CaseVictim
 
 COMPLIANCE_PERIODS = {"30": _("30 days"), "90": _("90 days"), "365": _("a year")}
-CHART_WIDTH, CHART_HEIGHT, CHART_TOP, CHART_LEFT = 640, 240, 20, 44
-CHART_PLOT_HEIGHT = CHART_HEIGHT - CHART_TOP - 40
 
 
 class _Echo:
@@ -72,38 +71,16 @@ def _spreadsheet_safe(value: str) -> str:
 
 def compliance_chart(months: list) -> dict:
     """Bar geometry for the month-by-month on-time rate, drawn as SVG on the server."""
-    count = max(len(months), 1)
-    slot = (CHART_WIDTH - CHART_LEFT - 10) / count
-    bars = []
-    for index, row in enumerate(months):
-        percent = row.on_time_percent
-        height = CHART_PLOT_HEIGHT * (percent or 0) / 100
-        bars.append(
-            {
-                "label": row.label,
-                "short_label": row.key.strftime("%b") if row.key else row.label,
-                "percent": percent,
-                "x": round(CHART_LEFT + index * slot + slot * 0.15, 1),
-                "width": round(slot * 0.7, 1),
-                "y": round(CHART_TOP + CHART_PLOT_HEIGHT - height, 1),
-                "height": round(height, 1),
-                "label_x": round(CHART_LEFT + index * slot + slot / 2, 1),
-            }
-        )
-    gridlines = [
-        {"percent": p, "y": round(CHART_TOP + CHART_PLOT_HEIGHT * (100 - p) / 100, 1)}
-        for p in (0, 25, 50, 75, 100)
-    ]
-    return {
-        "width": CHART_WIDTH,
-        "height": CHART_HEIGHT,
-        "left": CHART_LEFT,
-        "right": CHART_WIDTH - 10,
-        "axis_y": CHART_TOP + CHART_PLOT_HEIGHT,
-        "label_y": CHART_TOP + CHART_PLOT_HEIGHT + 18,
-        "bars": bars,
-        "gridlines": gridlines,
-    }
+    return percent_chart(
+        [
+            ChartPoint(
+                label=row.label,
+                short_label=row.key.strftime("%b") if row.key else row.label,
+                percent=row.on_time_percent,
+            )
+            for row in months
+        ]
+    )
 
 
 class OfficerFilter(admin.SimpleListFilter):

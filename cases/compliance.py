@@ -325,44 +325,14 @@ def code_compliance(
     and the deadlines of the next 5 working days. A fixed number of queries."""
     now = timezone.now()
     since = now - datetime.timedelta(days=days)
-    first_whole = month_of(since)
-    if _month_start(first_whole) < since:
-        first_whole = _next_month(first_whole)
-    officer_names = (
-        "officer_id",
-        "officer__first_name",
-        "officer__last_name",
-        "officer__rank",
-        "officer__username",
-    )
-    # Told events of the period's whole months, counted already.
-    summary: QuerySet = CodeComplianceMonth.objects.filter(
-        force_id=force_id, month__gte=first_whole
-    )
-    if officer_id is not None:
-        summary = summary.filter(officer_id=officer_id)
-    counted = summary.values(
-        "month", "kind", "stage", "on_time", "late", *officer_names
-    )
-    # Events not yet told, and every event of the first, partial month: live.
-    live = (
-        _period_clocks(force_id=force_id, since=since, officer_id=officer_id)
-        .filter(Q(told_at__isnull=True) | Q(occurred_at__lt=_month_start(first_whole)))
-        .annotate(month=TruncMonth("occurred_at", tzinfo=LONDON))
-        .values("month", "kind", "stage", *officer_names)
-        .annotate(
-            on_time=Count("id", filter=Q(told_at__lte=F("deadline"))),
-            late=Count("id", filter=_late(now)),
-            pending=Count("id", filter=Q(told_at__isnull=True, deadline__gte=now)),
-        )
-        .order_by()
-    )
     overall = ComplianceRow(gettext("All"))
     by_kind: dict[str, ComplianceRow] = {}
     by_stage: dict[str, ComplianceRow] = {}
     by_officer: dict[object, ComplianceRow] = {}
     by_month: dict[datetime.date, ComplianceRow] = {}
-    for row in chain(counted, live):
+    for row in _period_rows(
+        force_id=force_id, since=since, now=now, officer_id=officer_id
+    ):
         officer = _officer_label(
             row["officer__first_name"],
             row["officer__last_name"],
@@ -370,8 +340,6 @@ def code_compliance(
             row["officer__username"] or "",
         )
         month = row["month"]
-        if isinstance(month, datetime.datetime):
-            month = month_of(month)
         targets = [
             overall,
             by_kind.setdefault(
@@ -408,6 +376,69 @@ def code_compliance(
         due_soon=deadlines_due(force_id=force_id, now=now, officer_id=officer_id),
         **_update_counts(force_id=force_id, now=now, officer_id=officer_id),
     )
+
+
+def code_on_time_by_month(*, force_id: int, days: int) -> list[ComplianceRow]:
+    """Return the force's Code events told on time, month by month over the last
+    `days`: the month-by-month figures of the compliance page, on their own."""
+    now = timezone.now()
+    since = now - datetime.timedelta(days=days)
+    by_month: dict[datetime.date, ComplianceRow] = {}
+    for row in _period_rows(force_id=force_id, since=since, now=now):
+        month = row["month"]
+        target = by_month.setdefault(month, ComplianceRow(date_label(month), key=month))
+        target.on_time += row["on_time"]
+        target.late += row["late"]
+        target.pending += row.get("pending", 0)
+    return _every_month(by_month, since=since, now=now)
+
+
+def _period_rows(
+    *,
+    force_id: int,
+    since: datetime.datetime,
+    now: datetime.datetime,
+    officer_id: int | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Yield the period's counts by month, kind, stage and officer: the told events
+    of its whole months as counted already, the rest counted live. Two queries."""
+    first_whole = month_of(since)
+    if _month_start(first_whole) < since:
+        first_whole = _next_month(first_whole)
+    officer_names = (
+        "officer_id",
+        "officer__first_name",
+        "officer__last_name",
+        "officer__rank",
+        "officer__username",
+    )
+    # Told events of the period's whole months, counted already.
+    summary: QuerySet = CodeComplianceMonth.objects.filter(
+        force_id=force_id, month__gte=first_whole
+    )
+    if officer_id is not None:
+        summary = summary.filter(officer_id=officer_id)
+    counted = summary.values(
+        "month", "kind", "stage", "on_time", "late", *officer_names
+    )
+    # Events not yet told, and every event of the first, partial month: live.
+    live = (
+        _period_clocks(force_id=force_id, since=since, officer_id=officer_id)
+        .filter(Q(told_at__isnull=True) | Q(occurred_at__lt=_month_start(first_whole)))
+        .annotate(month=TruncMonth("occurred_at", tzinfo=LONDON))
+        .values("month", "kind", "stage", *officer_names)
+        .annotate(
+            on_time=Count("id", filter=Q(told_at__lte=F("deadline"))),
+            late=Count("id", filter=_late(now)),
+            pending=Count("id", filter=Q(told_at__isnull=True, deadline__gte=now)),
+        )
+        .order_by()
+    )
+    for row in chain(counted, live):
+        month = row["month"]
+        if isinstance(month, datetime.datetime):
+            row["month"] = month_of(month)
+        yield row
 
 
 def _every_month(

@@ -34,6 +34,7 @@ from cases.models import (
     normalise_crime_reference,
 )
 from cases.working_days import LONDON, add_working_days
+from feedback.services import feedback_offers_open_for_entry
 from notifications.services import notifications_create_for_entry
 from victims.membership import case_add_victim
 from victims.services import victim_upsert
@@ -441,6 +442,7 @@ def case_change_stage(
             deadline=entry.code_deadline,
         )
     notifications_create_for_entry(entry=entry)
+    feedback_offers_open_for_entry(entry=entry)
     return entry
 
 
@@ -483,6 +485,7 @@ def case_add_update(
         case.next_update_due = _next_update_due(case, entry.recorded_at)
         case.save(update_fields=["next_update_due", "updated_at"])
         notifications_create_for_entry(entry=entry)
+        feedback_offers_open_for_entry(entry=entry)
     return entry
 
 

@@ -30,6 +30,7 @@ class MessageKind(models.TextChoices):
 
     UPDATE = "update", _("Update")
     SIGN_IN_CODE = "sign_in_code", _("Sign-in code")
+    FEEDBACK_INVITATION = "feedback_invitation", _("Invitation to give feedback")
 
 
 class MessageTemplate(models.TextChoices):
@@ -42,3 +43,5 @@ class MessageTemplate(models.TextChoices):
     SIGN_IN_CODE = "sign_in_code", _("Sign-in code")
     DISCREET_UPDATE = "discreet_update", _("Update naming neither service nor police")
     DISCREET_SIGN_IN_CODE = "discreet_sign_in_code", _("Code naming nothing")
+    INVITATION = "invitation", _("Invitation to give feedback")
+    DISCREET_INVITATION = "discreet_invitation", _("Invitation naming nothing")

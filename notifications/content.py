@@ -45,6 +45,21 @@ def sign_in_url() -> str:
     return f"{settings.PORTAL_BASE_URL}/sign-in/"
 
 
+def invitation_url(channel: str) -> str:
+    """Where an invitation points: a page that only remembers the channel, then
+    sign-in. Nothing in it names the victim, the case or the invitation."""
+    return f"{settings.PORTAL_BASE_URL}/your-say/{channel}/"
+
+
+def invitation_personalisation(
+    *, template: str, sender: str, channel: str
+) -> dict[str, str]:
+    values = {"sign_in_url": invitation_url(channel)}
+    if template != MessageTemplate.DISCREET_INVITATION:
+        values["sender"] = sender
+    return values
+
+
 def update_personalisation(
     *,
     template: str,
@@ -100,6 +115,15 @@ def message_for(notification: Notification, *, code: str = "") -> OutgoingMessag
             "minutes": str(SIGN_IN_CODE_VALID_SECONDS // 60),
             "sender": sender,
         }
+    elif notification.kind == MessageKind.FEEDBACK_INVITATION:
+        template = (
+            MessageTemplate.DISCREET_INVITATION
+            if victim.discreet_messages
+            else MessageTemplate.INVITATION
+        )
+        personalisation = invitation_personalisation(
+            template=template, sender=sender, channel=notification.channel
+        )
     else:
         case, entry = notification.case, notification.entry
         assert case is not None and entry is not None, "an update tells of an entry"

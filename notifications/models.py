@@ -62,6 +62,11 @@ class Notification(models.Model):
         blank=True,
     )
     channel = models.CharField(max_length=10, choices=Channel.choices)
+    feedback_wave = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text=_("For an invitation to give feedback: the survey's wave."),
+    )
     status = models.CharField(
         max_length=20,
         choices=NotificationStatus.choices,
@@ -140,6 +145,11 @@ class Notification(models.Model):
                 | (
                     Q(kind=MessageKind.SIGN_IN_CODE, sign_in_attempt__isnull=False)
                     & Q(entry__isnull=True)
+                )
+                | (
+                    Q(kind=MessageKind.FEEDBACK_INVITATION, entry__isnull=True)
+                    & Q(sign_in_attempt__isnull=True, victim__isnull=False)
+                    & ~Q(feedback_wave="")
                 ),
                 name="notification_belongs_to_an_entry_or_a_sign_in",
             ),

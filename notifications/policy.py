@@ -40,7 +40,7 @@ def held_for_quiet_hours(
     """Return when a message may go if quiet hours hold it, else None. Updates are
     not urgent, so a text message waits; a sign-in code is asked for by the victim
     there and then, so it never waits."""
-    if kind == MessageKind.UPDATE and channel == Channel.SMS:
+    if kind != MessageKind.SIGN_IN_CODE and channel == Channel.SMS:
         return quiet_hours_end(now)
     return None
 

@@ -56,6 +56,8 @@ from victims.models import CaseVictim, SignInAttempt
 from victims.sign_in_codes import sign_in_code_mint, sign_in_code_withdraw
 
 logger = logging.getLogger(__name__)
+# Messages written for a known victim on a case, checked again as they are claimed.
+TO_A_VICTIM_ON_A_CASE = frozenset({MessageKind.UPDATE, MessageKind.FEEDBACK_INVITATION})
 # Handing a row to the broker is only a shortcut (the sweep is the guarantee), so a
 # request does not wait long on a broker that is down or frozen: one attempt, which
 # gives up after REDIS_SOCKET_TIMEOUT_SECONDS. A retry would reconnect and wait again
@@ -77,7 +79,9 @@ def notifications_queue(*, rows: list[Notification]) -> list[Notification]:
     set when each may go."""
     now = timezone.now()
     for row in rows:
-        row.next_attempt_at = earliest_send(row.kind, row.channel, now)
+        # A row may be written to go later (an invitation waits a day), never sooner.
+        later = max(now, row.next_attempt_at or now)
+        row.next_attempt_at = earliest_send(row.kind, row.channel, later)
         row.created_at = now
     Notification.objects.bulk_create(rows)
     due = [(row.pk, row.kind) for row in rows if row.next_attempt_at <= now]
@@ -291,7 +295,7 @@ def _claim(notification_id: int) -> tuple[list[_Claim], str]:
                     : settings.NOTIFICATIONS_SEND_BATCH - 1
                 ]
             )
-        updates = [row for row in rows if row.kind == MessageKind.UPDATE]
+        updates = [row for row in rows if row.kind in TO_A_VICTIM_ON_A_CASE]
         on_case = set(
             CaseVictim.objects.filter(
                 case_id__in={row.case_id for row in updates},
@@ -332,7 +336,7 @@ def _claim_row(
     """Decide, inside the claiming transaction, whether this locked row may be sent
     now; if not, cancel it or put it off and say why. `pauses` holds each provider's
     pause as first read in this claim."""
-    if notification.kind == MessageKind.UPDATE:
+    if notification.kind in TO_A_VICTIM_ON_A_CASE:
         victim = notification.victim
         assert victim is not None, "an update is written for a known victim"
         if not victim.may_contact_by(notification.channel):

@@ -76,5 +76,9 @@ def test_the_benchmark_reports_every_figure(tmp_path):
         "officer_pages_p95_ms",
         "admin_list_p95_ms",
         "pipeline_ratio",
+        "feedback_dashboard_p95_ms",
+        "public_page_p95_ms",
     }
+    assert figures["feedback"]["dashboard"]["p95_ms"] > 0
+    assert figures["feedback"]["public_page"]["p95_ms"] > 0
     assert "Targets:" in result.stdout

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "notifications",
     "privacy",
     "pages",
+    "feedback",
 ]
 
 MIDDLEWARE = [
@@ -657,4 +658,31 @@ if RETENTION_RUN_HOUR > 23:
 CELERY_BEAT_SCHEDULE["privacy-retention-run"] = {
     "task": "privacy.tasks.retention_run",
     "schedule": crontab(hour=RETENTION_RUN_HOUR, minute=15),
+}
+
+# Victim Voice (feedback/, README.md "Victim Voice"). Answers wait in the pool until
+# at least this many alike can be written out together.
+FEEDBACK_POOL_BATCH_MIN = env_int("FEEDBACK_POOL_BATCH_MIN", 10, minimum=5)
+# The key that seals answers in the pool; derived from SECRET_KEY when empty.
+FEEDBACK_POOL_KEY = env_str("FEEDBACK_POOL_KEY")
+FEEDBACK_INVITATION_DELAY_HOURS = env_int(
+    "FEEDBACK_INVITATION_DELAY_HOURS", 24, minimum=0
+)
+# Flush the pool straight after an answer: only for the embedded default, which has
+# no Celery beat. With beat, the pool is flushed every FEEDBACK_POOL_FLUSH_SECONDS,
+# so that a batch holds everything alike answered in that time.
+FEEDBACK_FLUSH_AFTER_ANSWER = env_bool("FEEDBACK_FLUSH_AFTER_ANSWER", not REDIS_URL)
+FEEDBACK_POOL_FLUSH_SECONDS = env_int("FEEDBACK_POOL_FLUSH_SECONDS", 15 * 60, minimum=1)
+FEEDBACK_SNAPSHOT_SECONDS = env_int("FEEDBACK_SNAPSHOT_SECONDS", 60 * 60, minimum=1)
+CELERY_BEAT_SCHEDULE["feedback-pool-flush"] = {
+    "task": "feedback.pool_flush",
+    "schedule": float(FEEDBACK_POOL_FLUSH_SECONDS),
+}
+CELERY_BEAT_SCHEDULE["feedback-invitations-send"] = {
+    "task": "feedback.invitations_send",
+    "schedule": float(FEEDBACK_POOL_FLUSH_SECONDS),
+}
+CELERY_BEAT_SCHEDULE["feedback-snapshots-refresh"] = {
+    "task": "feedback.snapshots_refresh",
+    "schedule": float(FEEDBACK_SNAPSHOT_SECONDS),
 }

@@ -11,6 +11,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("", include("pages.urls")),
     path("", include("victims.urls")),
+    path("", include("feedback.urls")),
     path("api/", include("api.urls")),
 ]
 

@@ -246,8 +246,10 @@ class Command(BaseCommand):
             force = self._force()
             staff = {row[0]: self._staff(force, *row) for row in STAFF}
             created = sum(self._case(force, staff, *row) for row in CASES)
+            feedback = self._feedback(force)
         lines = [
-            f"Demo data ready ({created} new cases, {len(CASES)} in all).",
+            f"Demo data ready ({created} new cases, {len(CASES)} in all; "
+            f"{feedback} demo feedback responses).",
             "",
             "Back office: http://127.0.0.1:8000/admin/",
             f"Password for every demo account: {DEMO_PASSWORD}",
@@ -258,6 +260,22 @@ class Command(BaseCommand):
             lines.append(f"  {username:<16} backup code {codes[0]}")
         lines += ["", *self._victim_sign_in_help()]
         self.stdout.write("\n".join(lines))
+
+    def _feedback(self, force: Force) -> int:
+        """Made-up Victim Voice responses, once, so that the dashboard and
+        /how-we-are-doing/ have figures; then publish them."""
+        from feedback.analysis import feedback_snapshots_refresh
+        from feedback.demo import demo_responses
+        from feedback.models import FeedbackResponse
+        from feedback.services import feedback_counts_rebuild
+
+        if not FeedbackResponse.objects.filter(force=force).exists():
+            FeedbackResponse.objects.bulk_create(
+                demo_responses(force_id=force.pk, count=600, seed=force.pk)
+            )
+            feedback_counts_rebuild()
+        feedback_snapshots_refresh()
+        return FeedbackResponse.objects.filter(force=force).count()
 
     def _victim_sign_in_help(self) -> list[str]:
         """How to sign in to the victim portal as the first demo case's victim."""
