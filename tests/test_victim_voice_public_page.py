@@ -2,8 +2,6 @@
 snapshot Celery beat refreshes: shares with intervals, counts rounded to 5, and
 nothing from fewer than 10 people."""
 
-import time
-
 import pytest
 from django.utils import timezone
 
@@ -79,21 +77,14 @@ def test_an_unknown_force_is_not_found(client, db):
     assert client.get("/how-we-are-doing/nowhere/").status_code == 404
 
 
-def test_the_page_reads_one_row_and_serves_in_under_50_ms(
+def test_the_page_reads_one_row_from_its_snapshot(
     client, force, published, django_assert_num_queries
 ):
+    # Its speed (p95 under 50 ms) is measured by make bench, not here.
     url = f"/how-we-are-doing/{force.code}/"
     client.get(url)
     with django_assert_num_queries(1):
         assert client.get(url).status_code == 200
-    timings = []
-    for _ in range(20):
-        started = time.perf_counter()
-        client.get(url)
-        timings.append(time.perf_counter() - started)
-    # The quickest of 20: on a machine shared with other work every other figure
-    # swings with the load; make bench measures the p95 on a production worker.
-    assert min(timings) < 0.05
 
 
 def test_beat_refreshes_the_snapshots_hourly(settings):
