@@ -5,6 +5,7 @@ them all. With DEBUG off the service refuses to start on an insecure default.
 """
 
 import datetime
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -144,6 +145,17 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The role the web processes and workers connect as, when migrations run as a
+# separate owner role (README.md, Database roles): every `migrate` grants it what the
+# service needs, and only INSERT and SELECT on the audit table. Unset, no grants.
+DATABASE_SERVICE_ROLE = env_str("DATABASE_SERVICE_ROLE")
+if DATABASE_SERVICE_ROLE and not re.fullmatch(
+    r"[a-z_][a-z0-9_]*", DATABASE_SERVICE_ROLE
+):
+    raise ImproperlyConfigured(
+        "DATABASE_SERVICE_ROLE must be a plain role name (lower-case letters, digits "
+        f"and underscores), not {DATABASE_SERVICE_ROLE!r}."
+    )
 
 # Redis is the Celery broker and the cache when REDIS_URL is set; otherwise tasks run
 # in-process after commit and the cache is local memory.
