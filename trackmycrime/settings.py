@@ -432,18 +432,27 @@ LOGGING = {
         },
         "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
-    "filters": {
-        "redact_paths": {"()": "trackmycrime.log_redaction.RedactRequestPaths"}
-    },
+    # No crime reference or search term in any line (trackmycrime/log_redaction.py):
+    # on the handler, every record whichever logger wrote it; on the loggers that
+    # print a path, before any other handler sees it too.
+    "filters": {"redact": {"()": "trackmycrime.log_redaction.RedactLogRecords"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["redact"],
+        }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's own handlers for these (a console without the filter when DEBUG
+        # is on, mail to ADMINS) go: their records reach the console above.
+        "django": {"level": "INFO"},
         # "Not Found: <path>" would carry an API case's crime reference.
-        "django.request": {"filters": ["redact_paths"]},
+        "django.request": {"filters": ["redact"]},
+        "django.security": {"filters": ["redact"]},
         # Request lines carry URLs and addresses; gunicorn's access log is enough.
-        "django.server": {"level": "WARNING"},
+        "django.server": {"level": "WARNING", "filters": ["redact"], "propagate": True},
         # SQL would carry what people typed (a crime reference, an email address).
         "django.db.backends": {"level": "INFO"},
     },
