@@ -8,7 +8,6 @@ import socket
 import subprocess
 import sys
 import time
-from html.parser import HTMLParser
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -17,6 +16,7 @@ import pytest
 import requests
 from gunicorn.config import Config
 
+from tests.html_forms import form_fields
 from tests.portal import latest_code
 from trackmycrime.log_redaction import RedactingGunicornLogger, redact_path
 from trackmycrime.testing import ROOT
@@ -66,70 +66,6 @@ def test_gunicorns_access_log_line_hides_references_and_searches():
     assert "12345" not in line
     assert '"GET /api/v1/cases/{crime_reference}/updates HTTP/1.1" 200' in line
     assert '"https://tmc.example.org/admin/cases/case/"' in line
-
-
-class _Form(HTMLParser):
-    """The fields of a page's first POST form (or the one with `form_id`), as a
-    browser would send them."""
-
-    def __init__(self, form_id: str | None = None):
-        super().__init__()
-        self.form_id = form_id
-        self.fields: list[tuple[str, str]] = []
-        self._in_form = self._done = False
-        self._select: str | None = None
-        self._select_first: str | None = None
-        self._select_chosen = False
-        self._textarea: str | None = None
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "form" and (a.get("method") or "").lower() == "post":
-            wanted = self.form_id is None or a.get("id") == self.form_id
-            self._in_form = wanted and not self._done
-        if not self._in_form:
-            return
-        name = a.get("name")
-        if tag == "input" and name:
-            kind = (a.get("type") or "text").lower()
-            if kind in {"checkbox", "radio"} and "checked" not in a:
-                return
-            if kind in {"submit", "button", "file", "image"}:
-                return
-            default = "on" if kind in {"checkbox", "radio"} else ""
-            self.fields.append((name, a.get("value") or default))
-        elif tag == "select" and name:
-            self._select, self._select_first, self._select_chosen = name, None, False
-        elif tag == "option" and self._select:
-            if self._select_first is None:
-                self._select_first = a.get("value") or ""
-            if "selected" in a:
-                self.fields.append((self._select, a.get("value") or ""))
-                self._select_chosen = True
-        elif tag == "textarea" and name:
-            self._textarea = name
-            self.fields.append((name, ""))
-
-    def handle_data(self, data):
-        if self._textarea:
-            text = self.fields[-1][1] + data
-            self.fields[-1] = (self._textarea, text.removeprefix("\n"))
-
-    def handle_endtag(self, tag):
-        if tag == "select" and self._select:
-            if not self._select_chosen:
-                self.fields.append((self._select, self._select_first or ""))
-            self._select = None
-        elif tag == "textarea":
-            self._textarea = None
-        elif tag == "form" and self._in_form:
-            self._in_form, self._done = False, True
-
-
-def _form_fields(html: str, form_id: str | None = None) -> list[tuple[str, str]]:
-    parser = _Form(form_id)
-    parser.feed(html)
-    return parser.fields
 
 
 def _manage(env, *args) -> str:
@@ -274,11 +210,11 @@ def _push_case(site) -> None:
 def _victim_reads_their_case(site) -> None:
     victim = requests.Session()
     page = victim.get(site["url"] + "/sign-in/")
-    fields = dict(_form_fields(page.text))
+    fields = dict(form_fields(page.text))
     fields.update(crime_reference="NS/10001/26", contact="aisha.khan@example.com")
     assert victim.post(site["url"] + "/sign-in/", data=fields).status_code == 200
     page = victim.get(site["url"] + "/sign-in/code/")
-    fields = dict(_form_fields(page.text))
+    fields = dict(form_fields(page.text))
     fields["code"] = latest_code(site["outbox"])
     response = victim.post(site["url"] + "/sign-in/code/", data=fields)
     assert response.url.endswith("/case/"), response.url
@@ -288,7 +224,7 @@ def _victim_reads_their_case(site) -> None:
 def _supervisor_changes_the_case(site) -> None:
     staff = requests.Session()
     page = staff.get(site["url"] + "/admin/login/")
-    sign_in = dict(_form_fields(page.text))
+    sign_in = dict(form_fields(page.text))
     sign_in.update(
         username="demo.supervisor",
         password="demo-password-local-only",
@@ -303,7 +239,7 @@ def _supervisor_changes_the_case(site) -> None:
     page = staff.get(site["url"] + change)
     fields = [
         (name, "Burglary at your home, changed" if name == "victim_description" else v)
-        for name, v in _form_fields(page.text, "case_form")
+        for name, v in form_fields(page.text, "case_form")
     ]
     response = staff.post(
         site["url"] + change, data=fields, headers={"Referer": site["url"] + change}
