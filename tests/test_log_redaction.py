@@ -102,7 +102,7 @@ LEAKS = [
 
 @pytest.fixture
 def gunicorn_site(tmp_path):
-    """The service under real gunicorn (its config, its loggers, a 2-second worker
+    """The service under real gunicorn (its config, its loggers, an 8-second worker
     time-out) on a fresh embedded database with the demo data, with every line it
     logs going to one file."""
     env = {
@@ -135,7 +135,7 @@ def gunicorn_site(tmp_path):
                 "--workers",
                 "1",
                 "--timeout",
-                "2",
+                "8",
                 "--graceful-timeout",
                 "1",
                 "--access-logfile",
@@ -202,8 +202,8 @@ def _push_case(site) -> None:
         api.post(
             site["url"] + "/api/v1/cases/NS-30046-26/updates",
             json={"victim_text": "Slow"},
-            headers={"X-Test-Sleep": "10"},
-            timeout=15,
+            headers={"X-Test-Sleep": "60"},
+            timeout=90,
         ).raise_for_status()
 
 
@@ -231,10 +231,12 @@ def _supervisor_changes_the_case(site) -> None:
         otp_token=site["backup"],
     )
     response = staff.post(site["url"] + "/admin/login/?next=/admin/", data=sign_in)
-    assert response.url.endswith("/admin/"), response.text
+    assert response.url == site["url"] + "/admin/", re.findall(
+        r"errornote[^>]*>(.*?)<", response.text, re.S
+    )
     found = staff.get(site["url"] + "/admin/cases/case/", params={"q": "NS/30046/26"})
     link = re.search(r'href="(/admin/cases/case/\d+/change/)', found.text)
-    assert link, "the search found no case"
+    assert link, (found.url, re.findall(r"errornote[^>]*>(.*?)<", found.text))
     change = link.group(1)
     page = staff.get(site["url"] + change)
     fields = [
