@@ -51,7 +51,12 @@ from cases.services import (
 )
 from notifications.admin import FailedMessagesFilter, NotificationInline
 from notifications.selectors import told_summary
-from trackmycrime.admin_scoping import ForceScopedAdmin, staff_of
+from trackmycrime.admin_scoping import (
+    ForceScopedAdmin,
+    ForceScopedInline,
+    KnownValuesListFilter,
+    staff_of,
+)
 from trackmycrime.pagination import CappedCountPaginator
 from victims.membership import case_add_victim, case_remove_victim
 from victims.models import CaseVictim
@@ -83,7 +88,7 @@ def compliance_chart(months: list) -> dict:
     )
 
 
-class OfficerFilter(admin.SimpleListFilter):
+class OfficerFilter(KnownValuesListFilter):
     title = _("officer in charge")
     parameter_name = "officer"
 
@@ -101,7 +106,7 @@ class OfficerFilter(admin.SimpleListFilter):
         return queryset
 
 
-class OverdueFilter(admin.SimpleListFilter):
+class OverdueFilter(KnownValuesListFilter):
     title = _("update to victims")
     parameter_name = "overdue"
 
@@ -117,7 +122,7 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
-class TimelineEntryInline(admin.TabularInline):
+class TimelineEntryInline(ForceScopedInline):
     """The case's timeline. Entries are never edited: a new update is added below."""
 
     model = TimelineEntry
@@ -182,7 +187,7 @@ class TimelineEntryInline(admin.TabularInline):
         )
 
 
-class CaseVictimInline(admin.TabularInline):
+class CaseVictimInline(ForceScopedInline):
     model = CaseVictim
     formset = NamedFieldsInlineFormSet
     extra = 0

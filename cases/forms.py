@@ -1,4 +1,5 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -203,6 +204,19 @@ class NamedFieldsInlineFormSet(BaseInlineFormSet):
     A tabular inline shows a field's label only as its column's header, which does
     not name the field for a screen reader (axe: `label`); each field is named here
     instead, the delete box by what it removes."""
+
+    def clean(self):
+        super().clean()
+        # A row the page showed that is no longer there: removed by someone else
+        # since the page was opened (a stale form), or an id that was never one.
+        if any(form.instance.pk is None for form in self.initial_forms):
+            raise ValidationError(
+                _(
+                    "This list has changed since the page was opened. Reload the "
+                    "page and make the change again."
+                ),
+                code="stale",
+            )
 
     def add_fields(self, form, index):
         super().add_fields(form, index)

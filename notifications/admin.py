@@ -22,7 +22,12 @@ from notifications.staff_actions import (
     notification_mark_dealt_with,
     notification_resend,
 )
-from trackmycrime.admin_scoping import ForceScopedAdmin, staff_of
+from trackmycrime.admin_scoping import (
+    ForceScopedAdmin,
+    ForceScopedInline,
+    KnownValuesListFilter,
+    staff_of,
+)
 
 RESEND_PERMISSION = "notifications.resend_notification"
 
@@ -66,7 +71,7 @@ class _DisplayOnlyFormSet(BaseInlineFormSet):
         return True
 
 
-class NotificationInline(admin.TabularInline):
+class NotificationInline(ForceScopedInline):
     """The case's messages to its victims, newest first, read-only."""
 
     model = Notification
@@ -95,7 +100,7 @@ class NotificationInline(admin.TabularInline):
     what_next = staticmethod(what_next)
 
 
-class FailedMessagesFilter(admin.SimpleListFilter):
+class FailedMessagesFilter(KnownValuesListFilter):
     """For the case list: cases with a failed message no one has dealt with."""
 
     title = _("messages to victims")

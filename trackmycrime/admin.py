@@ -1,9 +1,13 @@
+from django.contrib import admin
+from django.contrib.admin.filters import FieldListFilter
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from trackmycrime.admin_scoping import KnownChoicesFieldListFilter, ValidatedInputAdmin
 
 SIGN_IN_FAILED = _(
     "The username, password or security code is not right. Check them and try "
@@ -69,6 +73,18 @@ class StaffAdminSite(OTPAdminSite):
     site_title = _("Track My Crime")
     index_title = _("My work")
 
+    def register(self, model_or_iterable, admin_class=None, **options):
+        """Register as Django does, with every list's input checked
+        (ValidatedInputAdmin) whichever app's admin it is, axes' included."""
+        admin_class = admin_class or admin.ModelAdmin
+        if not issubclass(admin_class, ValidatedInputAdmin):
+            admin_class = type(
+                admin_class.__name__,
+                (ValidatedInputAdmin, admin_class),
+                {"__module__": admin_class.__module__},
+            )
+        super().register(model_or_iterable, admin_class, **options)
+
     def index(self, request, extra_context=None):
         from cases.selectors import my_work
 
@@ -79,3 +95,10 @@ class StaffAdminSite(OTPAdminSite):
                 user=user, force_wide=user.has_perm("cases.view_code_compliance")
             )
         return super().index(request, context)
+
+
+# Every list filter on a field with choices, in every admin: an unknown value is the
+# admin's "invalid lookup" answer, not an empty list (as Django registers its own).
+FieldListFilter.register(
+    lambda field: bool(field.choices), KnownChoicesFieldListFilter, take_priority=True
+)

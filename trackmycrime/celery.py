@@ -4,7 +4,12 @@ import logging
 import os
 
 from celery import Celery, bootsteps
-from celery.signals import task_postrun, task_prerun
+from celery.signals import (
+    after_setup_logger,
+    after_setup_task_logger,
+    task_postrun,
+    task_prerun,
+)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trackmycrime.settings")
 
@@ -66,3 +71,15 @@ def close_old_connections(sender=None, **kwargs) -> None:
     from django.db import close_old_connections
 
     close_old_connections()
+
+
+@after_setup_logger.connect
+@after_setup_task_logger.connect
+def redact_worker_logs(logger=None, **kwargs) -> None:
+    """A worker replaces the root logger's handlers with its own: give them the
+    filter that keeps crime references out of every line (log_redaction.py)."""
+    from trackmycrime.log_redaction import RedactLogRecords
+
+    for handler in logger.handlers if logger is not None else ():
+        if not any(isinstance(f, RedactLogRecords) for f in handler.filters):
+            handler.addFilter(RedactLogRecords())

@@ -5,6 +5,7 @@ them all. With DEBUG off the service refuses to start on an insecure default.
 """
 
 import datetime
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -69,6 +70,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A NUL in a search, filter, form, path or cookie: 400, before any query.
+    "trackmycrime.middleware.RefuseUnstorableInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -151,6 +154,17 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The role the web processes and workers connect as, when migrations run as a
+# separate owner role (README.md, Database roles): every `migrate` grants it what the
+# service needs, and only INSERT and SELECT on the audit table. Unset, no grants.
+DATABASE_SERVICE_ROLE = env_str("DATABASE_SERVICE_ROLE")
+if DATABASE_SERVICE_ROLE and not re.fullmatch(
+    r"[a-z_][a-z0-9_]*", DATABASE_SERVICE_ROLE
+):
+    raise ImproperlyConfigured(
+        "DATABASE_SERVICE_ROLE must be a plain role name (lower-case letters, digits "
+        f"and underscores), not {DATABASE_SERVICE_ROLE!r}."
+    )
 
 # Redis is the Celery broker and the cache when REDIS_URL is set; otherwise tasks run
 # in-process after commit and the cache is local memory.
@@ -481,18 +495,27 @@ LOGGING = {
         },
         "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
-    "filters": {
-        "redact_paths": {"()": "trackmycrime.log_redaction.RedactRequestPaths"}
-    },
+    # No crime reference or search term in any line (trackmycrime/log_redaction.py):
+    # on the handler, every record whichever logger wrote it; on the loggers that
+    # print a path, before any other handler sees it too.
+    "filters": {"redact": {"()": "trackmycrime.log_redaction.RedactLogRecords"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["redact"],
+        }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's own handlers for these (a console without the filter when DEBUG
+        # is on, mail to ADMINS) go: their records reach the console above.
+        "django": {"level": "INFO"},
         # "Not Found: <path>" would carry an API case's crime reference.
-        "django.request": {"filters": ["redact_paths"]},
+        "django.request": {"filters": ["redact"]},
+        "django.security": {"filters": ["redact"]},
         # Request lines carry URLs and addresses; gunicorn's access log is enough.
-        "django.server": {"level": "WARNING"},
+        "django.server": {"level": "WARNING", "filters": ["redact"], "propagate": True},
         # SQL would carry what people typed (a crime reference, an email address).
         "django.db.backends": {"level": "INFO"},
     },
