@@ -26,10 +26,17 @@ UNFINISHED_STATUSES = frozenset(
 
 
 class MessageKind(models.TextChoices):
-    """Why a message is sent: an update on the case, or a sign-in code."""
+    """Why a message is sent: an update on the case, a sign-in code, or a new
+    message from the police waiting in the portal (whose text never leaves it)."""
 
     UPDATE = "update", _("Update")
     SIGN_IN_CODE = "sign_in_code", _("Sign-in code")
+    NEW_MESSAGE = "new_message", _("New message in the portal")
+
+
+# Messages about a case that wait for quiet hours and go only to a victim's safe
+# channels, checked again when sent.
+CASE_MESSAGE_KINDS = frozenset({MessageKind.UPDATE, MessageKind.NEW_MESSAGE})
 
 
 class MessageTemplate(models.TextChoices):
@@ -42,3 +49,8 @@ class MessageTemplate(models.TextChoices):
     SIGN_IN_CODE = "sign_in_code", _("Sign-in code")
     DISCREET_UPDATE = "discreet_update", _("Update naming neither service nor police")
     DISCREET_SIGN_IN_CODE = "discreet_sign_in_code", _("Code naming nothing")
+    NEW_MESSAGE = "new_message", _("New message, no details")
+    DISCREET_NEW_MESSAGE = (
+        "discreet_new_message",
+        _("New message naming neither service nor police"),
+    )

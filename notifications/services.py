@@ -5,8 +5,9 @@ sign-in codes alike, each sent once.
    commit, hands them to Celery: updates on the default queue, sign-in codes on
    their own (NOTIFICATIONS_CODE_QUEUE), so that a code never waits behind a backlog
    of updates. A rolled-back change leaves no row and sends nothing.
-   `notifications_create_for_entry` (one row per victim per safe channel) and
-   `notifications_queue_sign_in_code` are its two callers.
+   `notifications_create_for_entry` (one row per victim per safe channel),
+   `notifications_queue_new_message` (a victim told there is a message from the
+   police in the portal) and `notifications_queue_sign_in_code` are its callers.
 2. `notification_send` (the Celery task) claims a PENDING row, with other due rows
    up to NOTIFICATIONS_SEND_BATCH, calls the provider for each outside any
    transaction, then records the results and the disclosures in one commit.
@@ -35,7 +36,11 @@ from django.utils.translation import gettext as _
 from audit.constants import AuditAction, ObjectType
 from audit.services import Audited, audit_record_many
 from cases.models import TimelineEntry
-from notifications.constants import MessageKind, NotificationStatus
+from notifications.constants import (
+    CASE_MESSAGE_KINDS,
+    MessageKind,
+    NotificationStatus,
+)
 from notifications.content import mask_recipient, message_for
 from notifications.models import Notification
 from notifications.policy import (
@@ -51,7 +56,7 @@ from notifications.providers import (
     TransientProviderError,
     provider_for,
 )
-from victims.models import CaseVictim, SignInAttempt
+from victims.models import CaseVictim, SignInAttempt, Victim
 from victims.sign_in_codes import sign_in_code_mint, sign_in_code_withdraw
 
 logger = logging.getLogger(__name__)
@@ -144,6 +149,37 @@ def notifications_create_for_entry(*, entry: TimelineEntry) -> list[Notification
     Notification.objects.bulk_create(merged)
     return merged + notifications_queue(
         rows=[row for row in rows if row.merged_into is None]
+    )
+
+
+@transaction.atomic
+def notifications_queue_new_message(
+    *, force_id: int, case_id: int, victim_id: int
+) -> list[Notification]:
+    """Tell a victim, on each channel they said is safe, that there is a new message
+    for them in the portal. The text itself never leaves the portal. Where such a
+    message to them has not left yet, it already says so, and nothing is added."""
+    victim = Victim.objects.get(pk=victim_id)
+    waiting = set(
+        Notification.objects.filter(
+            kind=MessageKind.NEW_MESSAGE,
+            case_id=case_id,
+            victim_id=victim_id,
+            status=NotificationStatus.PENDING,
+        ).values_list("channel", flat=True)
+    )
+    return notifications_queue(
+        rows=[
+            Notification(
+                kind=MessageKind.NEW_MESSAGE,
+                force_id=force_id,
+                case_id=case_id,
+                victim_id=victim_id,
+                channel=channel,
+            )
+            for channel in victim.safe_channels
+            if channel not in waiting
+        ]
     )
 
 
@@ -291,7 +327,7 @@ def _claim(notification_id: int) -> tuple[list[_Claim], str]:
                     : settings.NOTIFICATIONS_SEND_BATCH - 1
                 ]
             )
-        updates = [row for row in rows if row.kind == MessageKind.UPDATE]
+        updates = [row for row in rows if row.kind in CASE_MESSAGE_KINDS]
         on_case = set(
             CaseVictim.objects.filter(
                 case_id__in={row.case_id for row in updates},
@@ -332,7 +368,7 @@ def _claim_row(
     """Decide, inside the claiming transaction, whether this locked row may be sent
     now; if not, cancel it or put it off and say why. `pauses` holds each provider's
     pause as first read in this claim."""
-    if notification.kind == MessageKind.UPDATE:
+    if notification.kind in CASE_MESSAGE_KINDS:
         victim = notification.victim
         assert victim is not None, "an update is written for a known victim"
         if not victim.may_contact_by(notification.channel):
@@ -432,7 +468,7 @@ def _send_claimed(claim: _Claim) -> _Sent | str:
         if (
             notification.attempts > 1
             and find_sent is not None
-            and notification.kind == MessageKind.UPDATE
+            and notification.kind in CASE_MESSAGE_KINDS
         ):
             # An earlier attempt may have reached the provider before failing.
             provider_id = find_sent(message.reference)

@@ -10,5 +10,6 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("", include("pages.urls")),
     path("", include("victims.urls")),
+    path("", include("conversations.urls")),
     path("api/", include("api.urls")),
 ]

@@ -70,6 +70,7 @@ def victim_own_copy(*, link: CaseVictim) -> dict:
     about: dict[str, str] = {
         MessageKind.UPDATE: gettext("An update on your case"),
         MessageKind.SIGN_IN_CODE: gettext("A security code to sign in"),
+        MessageKind.NEW_MESSAGE: gettext("A new message for you"),
     }
     # Updates and codes alike are in the outbox; a change told with another message
     # (MERGED) is not a message of its own.
