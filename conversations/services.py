@@ -224,14 +224,15 @@ def message_mark_no_reply(*, message: Message, actor: User, reason: str) -> Mess
 
 @transaction.atomic
 def conversation_pause(
-    *, conversation: Conversation, actor: User, reason: str
+    *, case: Case, victim_id: int, actor: User, reason: str
 ) -> Conversation:
-    """Pause a conversation for safeguarding: the victim then sees only a neutral
-    message, and nobody can write, until staff resume it."""
+    """Pause a victim's conversation on the case for safeguarding (before any
+    message, too): the victim then sees only a neutral message, and nobody can
+    write, until staff resume it."""
     reason = (reason or "").strip()
     if not reason:
         raise MessageRefused(_("Say why the conversation is paused."), code="reason")
-    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    conversation = _conversation_locked(case=case, victim_id=victim_id)
     conversation.paused_at = timezone.now()
     conversation.paused_by = actor
     conversation.pause_reason = reason[:300]
@@ -370,7 +371,7 @@ def _email_officer(*, officer: User, count: int) -> bool:
         "than the promised reply time."
     ) % {"count": count}
     body += "\n\n" + _("Sign in to the back office to read and answer them:")
-    body += f"\n{settings.PORTAL_BASE_URL}/admin/conversations/message/inbox/"
+    body += f"\n{settings.PORTAL_BASE_URL}/admin/conversations/conversation/inbox/"
     try:
         provider_for(Channel.EMAIL).send(
             OutgoingMessage(

@@ -260,7 +260,8 @@ def test_a_paused_conversation_shows_only_a_neutral_message(
 ):
     message_send_by_victim(link=victim_on_case, text="Something private.")
     conversation_pause(
-        conversation=Conversation.objects.get(),
+        case=victim_on_case.case,
+        victim_id=victim_on_case.victim_id,
         actor=officer,
         reason="Suspect may have the phone",
     )
