@@ -48,6 +48,7 @@ from cases.services import (
     may_correct_entries,
     timeline_entry_correct,
 )
+from conversations.selectors import reply_compliance
 from notifications.admin import FailedMessagesFilter, NotificationInline
 from notifications.selectors import told_summary
 from trackmycrime.admin_scoping import ForceScopedAdmin, staff_of
@@ -383,12 +384,15 @@ class CaseAdmin(ForceScopedAdmin):
         if request.GET.get("format") == "csv":
             return self._compliance_csv(request, days)
         report = code_compliance(force_id=request.user.force_id, days=days)
+        replies = reply_compliance(force_id=request.user.force_id, days=days)
         context = {
             **self.admin_site.each_context(request),
             "title": _("Victims' Code compliance"),
             "opts": self.model._meta,
             "report": report,
             "chart": compliance_chart(report.by_month),
+            "replies": replies,
+            "replies_chart": compliance_chart(replies.by_month),
             "days": days,
             "periods": COMPLIANCE_PERIODS,
         }

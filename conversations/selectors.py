@@ -129,27 +129,26 @@ def reply_compliance(
         force_id=force_id, author_kind=AuthorKind.VICTIM, sent_at__gte=since
     )
     names = ("first_name", "last_name", "rank", "username")
-    answered = (
-        messages.filter(answered_at__isnull=False)
-        .annotate(month=TruncMonth("sent_at", tzinfo=LONDON))
-        .values("month", "answered_by_id", *(f"answered_by__{n}" for n in names))
-        .annotate(
-            on_time=Count("id", filter=Q(answered_at__lte=F("reply_due_at"))),
-            late=Count("id", filter=Q(answered_at__gt=F("reply_due_at"))),
-        )
-        .order_by()
-    )
-    waiting = (
-        messages.filter(answered_at__isnull=True)
-        .annotate(month=TruncMonth("sent_at", tzinfo=LONDON))
+    answered, waiting = Q(answered_at__isnull=False), Q(answered_at__isnull=True)
+    # One grouped query: a row per month, answerer and officer now in charge.
+    rows = (
+        messages.annotate(month=TruncMonth("sent_at", tzinfo=LONDON))
         .values(
             "month",
+            "answered_by_id",
+            *(f"answered_by__{n}" for n in names),
             "case__officer_in_charge_id",
             *(f"case__officer_in_charge__{n}" for n in names),
         )
         .annotate(
-            late=Count("id", filter=Q(reply_due_at__lt=now)),
-            pending=Count("id", filter=Q(reply_due_at__gte=now)),
+            on_time=Count(
+                "id", filter=answered & Q(answered_at__lte=F("reply_due_at"))
+            ),
+            answered_late=Count(
+                "id", filter=answered & Q(answered_at__gt=F("reply_due_at"))
+            ),
+            waiting_late=Count("id", filter=waiting & Q(reply_due_at__lt=now)),
+            pending=Count("id", filter=waiting & Q(reply_due_at__gte=now)),
         )
         .order_by()
     )
@@ -157,27 +156,35 @@ def reply_compliance(
     by_officer: dict[object, ComplianceRow] = {}
     by_month: dict[datetime.date, ComplianceRow] = {}
     by_officer_month: dict[tuple, ComplianceRow] = {}
-    rows = [(row, "answered_by") for row in answered] + [
-        (row, "case__officer_in_charge") for row in waiting
-    ]
-    for row, prefix in rows:
-        officer_id = row[f"{prefix}_id"]
-        label = _officer_label(row, prefix)
+    for row in rows:
         month = row["month"]
         if isinstance(month, datetime.datetime):
             month = month_of(month)
-        for target in (
-            overall,
-            by_officer.setdefault(officer_id, ComplianceRow(label, key=officer_id)),
-            by_month.setdefault(month, ComplianceRow(date_label(month), key=month)),
-            by_officer_month.setdefault(
-                (officer_id, month),
-                ComplianceRow(f"{label}, {date_label(month)}", key=(label, month)),
+        for prefix, on_time, late, pending in (
+            ("answered_by", row["on_time"], row["answered_late"], 0),
+            (
+                "case__officer_in_charge",
+                0,
+                row["waiting_late"],
+                row["pending"],
             ),
         ):
-            target.on_time += row.get("on_time", 0)
-            target.late += row["late"]
-            target.pending += row.get("pending", 0)
+            if not (on_time or late or pending):
+                continue
+            officer_id = row[f"{prefix}_id"]
+            label = _officer_label(row, prefix)
+            for target in (
+                overall,
+                by_officer.setdefault(officer_id, ComplianceRow(label, key=officer_id)),
+                by_month.setdefault(month, ComplianceRow(date_label(month), key=month)),
+                by_officer_month.setdefault(
+                    (officer_id, month),
+                    ComplianceRow(f"{label}, {date_label(month)}", key=(label, month)),
+                ),
+            ):
+                target.on_time += on_time
+                target.late += late
+                target.pending += pending
     overdue = list(
         Message.objects.filter(
             force_id=force_id,
