@@ -146,9 +146,7 @@ class ConversationAdmin(ForceScopedAdmin):
             else []
         )
         if request.method == "GET" and conversation is not None:
-            messages_read(
-                actor=user, conversation=conversation, messages=shown, by_victim=False
-            )
+            messages_read(actor=user, reads=[(conversation, shown)], by_victim=False)
         context = {
             **self.admin_site.each_context(request),
             "title": _("Messages with %(victim)s") % {"victim": link.victim},

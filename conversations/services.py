@@ -115,7 +115,9 @@ def _audit_written(*, actor: Actor | None, message: Message) -> None:
 
 
 @transaction.atomic
-def message_send_by_victim(*, link: CaseVictim, text: str) -> Message:
+def message_send_by_victim(
+    *, link: CaseVictim, text: str, sent_at: datetime.datetime | None = None
+) -> Message:
     """Write a signed-in victim's message to the police on their case, due a reply
     within the force's promised working days. Refused (MessageRefused, nothing
     written) if the text is not allowed, the conversation is paused, the case closed
@@ -129,7 +131,7 @@ def message_send_by_victim(*, link: CaseVictim, text: str) -> Message:
         limits=VICTIM_MESSAGE_LIMITS, identifiers={"victim": str(link.victim_id)}
     ):
         raise MessageRefused(RATE_LIMITED_MESSAGE, code=SendBlock.RATE_LIMITED)
-    now = timezone.now()
+    now = sent_at or timezone.now()
     message = Message.objects.create(
         conversation=conversation,
         force_id=case.force_id,
@@ -153,6 +155,7 @@ def message_send_by_staff(
     text: str,
     actor: Actor,
     officer: User | None,
+    sent_at: datetime.datetime | None = None,
 ) -> Message:
     """Write a message from the police to one victim on the case: a reply, which
     answers every message of theirs still waiting, or one nobody asked for. Signed
@@ -170,7 +173,7 @@ def message_send_by_staff(
             ),
             code=SendBlock.PAUSED,
         )
-    now = timezone.now()
+    now = sent_at or timezone.now()
     message = Message.objects.create(
         conversation=conversation,
         force_id=case.force_id,
@@ -270,41 +273,43 @@ def _audit_conversation(
 def messages_read(
     *,
     actor: Actor,
-    conversation: Conversation,
-    messages: list[Message],
+    reads: list[tuple[Conversation, list[Message]]],
     by_victim: bool,
 ) -> None:
-    """Record that `actor` was shown these messages (one audit row each), and mark
-    the other side's messages read the first time: a victim reading the police's,
-    staff reading the victim's."""
-    if not messages:
-        return
+    """Record that `actor` was shown these conversations' messages (one audit row
+    each, in one insert), and mark the other side's messages read the first time: a
+    victim reading the police's, staff reading the victim's."""
     now = timezone.now()
+    shown = [(c, m) for c, messages in reads for m in messages]
+    if not shown:
+        return
     if by_victim:
         unread = [
             m.pk
-            for m in messages
+            for _c, m in shown
             if m.author_kind != AuthorKind.VICTIM and m.read_by_victim_at is None
         ]
-        Message.objects.filter(pk__in=unread).update(read_by_victim_at=now)
+        if unread:
+            Message.objects.filter(pk__in=unread).update(read_by_victim_at=now)
     else:
         unread = [
             m.pk
-            for m in messages
+            for _c, m in shown
             if m.author_kind == AuthorKind.VICTIM and m.read_by_staff_at is None
         ]
-        Message.objects.filter(pk__in=unread).update(read_by_staff_at=now)
+        if unread:
+            Message.objects.filter(pk__in=unread).update(read_by_staff_at=now)
     audit_view(
         actor=actor,
         object_type=ObjectType.MESSAGE,
         objects=[
             Audited(
                 object_id=m.pk,
-                force_id=conversation.force_id,
-                case_id=conversation.case_id,
-                detail={"victim_id": conversation.victim_id},
+                force_id=c.force_id,
+                case_id=c.case_id,
+                detail={"victim_id": c.victim_id},
             )
-            for m in messages
+            for c, m in shown
         ],
     )
 

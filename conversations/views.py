@@ -51,10 +51,7 @@ def victim_messages(request: PortalRequest) -> HttpResponse:
         messages = []
     elif conversation is not None:
         messages_read(
-            actor=link.victim,
-            conversation=conversation,
-            messages=messages,
-            by_victim=True,
+            actor=link.victim, reads=[(conversation, messages)], by_victim=True
         )
     context = {
         "case": case,
