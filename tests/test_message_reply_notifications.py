@@ -135,3 +135,27 @@ def test_news_of_a_message_is_cancelled_if_the_victim_leaves_the_case(
     assert set(Notification.objects.values_list("status", flat=True)) == {
         NotificationStatus.CANCELLED
     }
+
+
+def test_failed_news_of_a_message_can_be_sent_again_by_staff(
+    case, officer, victim_on_case, settings
+):
+    from notifications.models import FailedNotification
+    from notifications.staff_actions import notification_resend
+
+    settings.NOTIFICATIONS_QUIET_HOURS = None
+    Victim.objects.filter(pk=victim_on_case.victim_id).update(
+        contact_preference=ContactPreference.EMAIL
+    )
+    message_send_by_staff(
+        case=case,
+        victim_id=victim_on_case.victim_id,
+        text="Reply.",
+        actor=officer,
+        officer=officer,
+    )
+    Notification.objects.update(status=NotificationStatus.PERMANENT_FAILURE)
+    [failed] = FailedNotification.objects.all()
+    resend = notification_resend(notification=failed, actor=officer)
+    assert resend.kind == MessageKind.NEW_MESSAGE
+    assert resend.resend_of_id == failed.pk
