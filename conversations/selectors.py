@@ -22,24 +22,21 @@ def victim_conversation(
     *, case_id: int, victim_id: int
 ) -> tuple[Conversation | None, list[Message]]:
     """Return the victim's own conversation on the case and its messages, oldest
-    first: never another victim's, even on the same case."""
+    first: never another victim's, even on the same case. One query when there are
+    messages (the conversation comes with them), two when there are none."""
+    messages = list(
+        Message.objects.filter(
+            conversation__case_id=case_id, conversation__victim_id=victim_id
+        )
+        .select_related("conversation")
+        .order_by("sent_at", "id")
+    )
+    if messages:
+        return messages[0].conversation, messages
     conversation = Conversation.objects.filter(
         case_id=case_id, victim_id=victim_id
     ).first()
-    if conversation is None:
-        return None, []
-    messages = list(
-        conversation.messages.only(
-            "id",
-            "author_kind",
-            "author_label",
-            "text",
-            "sent_at",
-            "read_by_victim_at",
-            "conversation_id",
-        ).order_by("sent_at", "id")
-    )
-    return conversation, messages
+    return conversation, []
 
 
 def case_conversations(*, case_id: int) -> list[Conversation]:

@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from audit.constants import AuditAction, ObjectType
@@ -368,12 +369,12 @@ def messages_overdue_notify(*, batch: int = 500) -> list[OverdueNotice]:
 def _email_officer(*, officer: User, count: int) -> bool:
     """Send the overdue email through the service's email provider (the same one,
     and the same settings, as victims' emails): no case details at all."""
-    body = _(
+    body = ngettext(
         "%(count)s message from a victim on one of your cases has waited longer "
-        "than the promised reply time."
-        if count == 1
-        else "%(count)s messages from victims on your cases have waited longer "
-        "than the promised reply time."
+        "than the promised reply time.",
+        "%(count)s messages from victims on your cases have waited longer "
+        "than the promised reply time.",
+        count,
     ) % {"count": count}
     body += "\n\n" + _("Sign in to the back office to read and answer them:")
     body += f"\n{settings.PORTAL_BASE_URL}/admin/conversations/conversation/inbox/"
