@@ -22,6 +22,10 @@ _CASE_WORK = [
     "victims.delete_casevictim",
     "notifications.view_notification",
     "notifications.resend_notification",
+    # Messages with victims: read, reply, mark as needing no reply, pause.
+    "conversations.view_conversation",
+    "conversations.change_conversation",
+    "conversations.add_message",
 ]
 
 # What each group may do; force scoping is applied on top of these, in the admin.

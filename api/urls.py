@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from api.errors import not_found
 from cases import api as cases_api
+from conversations import api as conversations_api
 
 app_name = "api"
 
@@ -22,6 +23,16 @@ urlpatterns = [
         "v1/cases/<str:crime_reference>/updates",
         cases_api.CaseUpdateView.as_view(),
         name="case-updates",
+    ),
+    path(
+        "v1/cases/<str:crime_reference>/conversations",
+        conversations_api.ConversationListView.as_view(),
+        name="case-conversations",
+    ),
+    path(
+        "v1/cases/<str:crime_reference>/conversations/<str:victim_reference>/messages",
+        conversations_api.ConversationReplyView.as_view(),
+        name="case-conversation-messages",
     ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path(

@@ -1,8 +1,10 @@
 """Load a force with many cases into PostgreSQL quickly, with COPY.
 
 Each case gets one victim and five timeline entries, as a realistic case would after
-a few months. Rows are written straight to the tables (no services, no audit rows):
-this is load for measuring, not records anyone acts on.
+a few months; one case in ten has a conversation of ten messages between its victim
+and the police, half of them ending in a victim's message still waiting. Rows are
+written straight to the tables (no services, no audit rows): this is load for
+measuring, not records anyone acts on.
 """
 
 import datetime
@@ -23,6 +25,15 @@ TIMELINE_TEXTS = [
     "We have asked nearby businesses for CCTV footage.",
     "We have spoken to a witness.",
     "The investigation is continuing; we will update you again soon.",
+]
+
+
+# One case in this many has a conversation, of this many messages.
+CONVERSATION_EVERY = 10
+CONVERSATION_MESSAGES = 10
+MESSAGE_TEXTS = [
+    "Hello. Has anyone looked at the doorbell camera next door yet?",
+    "Hello. Yes, I collected the footage and I am going through it now.",
 ]
 
 
@@ -171,12 +182,23 @@ def load_cases(count: int, *, officer_id: int | None = None) -> dict:
                             officer_id, at, at, deadline, told, None,
                         )
                     )  # fmt: skip
+            conversations = _load_conversations(
+                raw,
+                force_id=force.pk,
+                first_number=first_number,
+                count=count,
+                case_id=case_id,
+                victim_id=victim_id,
+                now=now,
+            )
         for table in (
             "cases_case",
             "victims_victim",
             "victims_casevictim",
             "cases_timelineentry",
             "cases_codeclock",
+            "conversations_conversation",
+            "conversations_message",
         ):
             _reset_sequence(table)
     # Rows written straight to the table: count their months as settling would.
@@ -185,11 +207,76 @@ def load_cases(count: int, *, officer_id: int | None = None) -> dict:
         cursor.execute(
             "ANALYZE cases_case; ANALYZE victims_victim; ANALYZE victims_casevictim; "
             "ANALYZE cases_timelineentry; ANALYZE cases_codeclock; "
-            "ANALYZE cases_codecompliancemonth"
+            "ANALYZE cases_codecompliancemonth; ANALYZE conversations_conversation; "
+            "ANALYZE conversations_message"
         )
     return {
         "cases": count,
         "victims": count,
         "timeline_entries": count * 5,
+        "conversations": conversations,
+        "messages": conversations * CONVERSATION_MESSAGES,
         "seconds": round(time.perf_counter() - started, 1),
     }
+
+
+def _load_conversations(
+    raw, *, force_id, first_number, count, case_id, victim_id, now
+) -> int:
+    """COPY a conversation of CONVERSATION_MESSAGES messages for every
+    CONVERSATION_EVERY-th case: victim and police in turn, the police answering on
+    time; in every other conversation the victim's last message still waits."""
+    conversation_id = _next_id("conversations_conversation")
+    message_id = _next_id("conversations_message")
+    offsets = [
+        offset
+        for offset in range(count)
+        if (first_number + offset) % CONVERSATION_EVERY == 0
+    ]
+    with raw.copy(
+        "COPY conversations_conversation (id, force_id, case_id, victim_id, "
+        "created_at, last_message_at, paused_at, paused_by_id, pause_reason) "
+        "FROM STDIN"
+    ) as copy:
+        for index, offset in enumerate(offsets):
+            copy.write_row(
+                (
+                    conversation_id + index, force_id, case_id + offset,
+                    victim_id + offset, now, now, None, None, "",
+                )
+            )  # fmt: skip
+    with raw.copy(
+        "COPY conversations_message (id, conversation_id, force_id, case_id, "
+        "author_kind, author_id, author_label, text, sent_at, reply_due_at, "
+        "answered_at, answered_by_id, no_reply_reason, read_by_staff_at, "
+        "read_by_victim_at, overdue_notified_at) FROM STDIN"
+    ) as copy:
+        for index, offset in enumerate(offsets):
+            number = first_number + offset
+            waiting = number % (2 * CONVERSATION_EVERY) == 0
+            for step in range(CONVERSATION_MESSAGES):
+                at = now - datetime.timedelta(
+                    days=CONVERSATION_MESSAGES - step, minutes=number % 1000
+                )
+                # A waiting conversation starts with the police, so that it ends
+                # with the victim's unanswered message.
+                from_victim = step % 2 == (1 if waiting else 0)
+                answered = (
+                    at + datetime.timedelta(hours=4)
+                    if from_victim
+                    and not (waiting and step == CONVERSATION_MESSAGES - 1)
+                    else None
+                )
+                copy.write_row(
+                    (
+                        message_id + index * CONVERSATION_MESSAGES + step,
+                        conversation_id + index, force_id, case_id + offset,
+                        "victim" if from_victim else "staff", None,
+                        "" if from_victim else "DC Bench",
+                        MESSAGE_TEXTS[0 if from_victim else 1], at,
+                        at + datetime.timedelta(days=2) if from_victim else None,
+                        answered, None, "", at if from_victim else None,
+                        None if from_victim else at, None,
+                    )
+                )  # fmt: skip
+    return len(offsets)

@@ -47,6 +47,8 @@ TARGETS = {
     "case_page_p95_growth": 1.5,
     "admin_list_p95_ms": 300,
     "officer_pages_p95_ms": 300,
+    "messages_page_vs_case_page_p95": 1.5,
+    "messages_inbox_p95_ms": 300,
     "pipeline_ratio": 0.5,
     "feedback_dashboard_p95_ms": 500,
     "public_page_p95_ms": 50,
@@ -79,7 +81,11 @@ def _setup_django(env: dict[str, str]) -> None:
 
 
 def _measure_at_size(case_count: int, repeat: int) -> dict:
-    from bench.scale import measure_admin_case_list, measure_officer_pages
+    from bench.scale import (
+        inbox_queries,
+        measure_admin_case_list,
+        measure_officer_pages,
+    )
     from bench.victim import measure_victim_paths
 
     return {
@@ -89,6 +95,7 @@ def _measure_at_size(case_count: int, repeat: int) -> dict:
             case_count=case_count, repeat=repeat
         ),
         "officer_pages": measure_officer_pages(repeat=repeat),
+        "messages_inbox_queries": inbox_queries(),
     }
 
 
@@ -218,6 +225,10 @@ def _targets(results: dict) -> dict:
         "pipeline_ratio": round(results["pipeline"]["ratio"], 3),
         "feedback_dashboard_p95_ms": results["feedback"]["dashboard"]["p95_ms"],
         "public_page_p95_ms": results["feedback"]["public_page"]["p95_ms"],
+        "messages_page_vs_case_page_p95": round(
+            large["messages_page"]["p95_ms"] / large["case_page"]["p95_ms"], 2
+        ),
+        "messages_inbox_p95_ms": large["officer_pages"]["messages_inbox"]["p95_ms"],
     }
     met = {
         "case_page_ratio": measured["case_page_ratio"] >= TARGETS["case_page_ratio"],
@@ -229,6 +240,10 @@ def _targets(results: dict) -> dict:
         < TARGETS["feedback_dashboard_p95_ms"],
         "public_page_p95_ms": measured["public_page_p95_ms"]
         < TARGETS["public_page_p95_ms"],
+        "messages_page_vs_case_page_p95": measured["messages_page_vs_case_page_p95"]
+        <= TARGETS["messages_page_vs_case_page_p95"],
+        "messages_inbox_p95_ms": measured["messages_inbox_p95_ms"]
+        < TARGETS["messages_inbox_p95_ms"],
     }
     return {
         name: {"measured": measured[name], "target": TARGETS[name], "met": met[name]}
@@ -259,6 +274,9 @@ def table(results: dict) -> str:
         )
     )
     lines.append(row("victim case page", small["case_page"], large["case_page"]))
+    lines.append(
+        row("victim messages page", small["messages_page"], large["messages_page"])
+    )
     for name in large["admin_case_list"]:
         lines.append(
             row(
@@ -287,6 +305,12 @@ def table(results: dict) -> str:
         f"{feedback['public_page']['p95_ms']}",
         f"  snapshots refreshed in {feedback['snapshot_refresh_seconds']} s",
     ]
+    lines.append(
+        "  queries: messages page "
+        f"{small['messages_page_queries']} / {large['messages_page_queries']}, "
+        f"messages inbox {small['messages_inbox_queries']} / "
+        f"{large['messages_inbox_queries']}"
+    )
     lines += [
         "",
         "Under load (gunicorn, 2 workers, DEBUG off, PostgreSQL, Redis; "
@@ -334,10 +358,18 @@ def main(argv: list[str] | None = None) -> int:
         "--redis-url", default=os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL)
     )
     parser.add_argument("--output", type=Path, default=ROOT / "var" / "bench")
+    parser.add_argument(
+        "--cases",
+        type=int,
+        dest="case_count",
+        help="the large size, if not 1,000,000 (e.g. on a loaded machine)",
+    )
     args = parser.parse_args(argv)
     sizes = SMOKE_SIZES if args.smoke else FULL_SIZES
     for name, value in sizes.items():
         setattr(args, name, value)
+    if args.case_count:
+        args.cases = args.case_count
     args.output.mkdir(parents=True, exist_ok=True)
     results = run(args)
     results["smoke"] = args.smoke

@@ -9,7 +9,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 
 from accounts.models import User
 from bench.data import bench_force, bench_reference
-from bench.timing import time_calls
+from bench.timing import count_queries, time_calls
 
 
 def _staff_client(force) -> Client:
@@ -48,8 +48,9 @@ def measure_admin_case_list(*, case_count: int, repeat: int = 30) -> dict:
 
 
 def measure_officer_pages(*, repeat: int = 30) -> dict:
-    """The back office's home ("My work", force-wide as a supervisor sees it) and
-    the Victims' Code compliance page for a year, at the force's size."""
+    """The back office's home ("My work", force-wide as a supervisor sees it), the
+    Victims' Code compliance page for a year, and the inbox of victims' messages
+    waiting for a reply across the force, at the force's size."""
     client = _staff_client(bench_force())
 
     def get(url: str):
@@ -64,4 +65,19 @@ def measure_officer_pages(*, repeat: int = 30) -> dict:
         "compliance": time_calls(
             get("/admin/cases/case/compliance/?days=365"), repeat=repeat
         ),
+        "messages_inbox": time_calls(get(INBOX), repeat=repeat),
     }
+
+
+INBOX = "/admin/conversations/conversation/inbox/?all=1"
+
+
+def inbox_queries() -> int:
+    """How many queries the force-wide inbox makes: the same at any size."""
+    client = _staff_client(bench_force())
+
+    def call():
+        assert client.get(INBOX).status_code == 200
+
+    call()
+    return count_queries(call)

@@ -11,6 +11,16 @@ def percentile(samples: list[float], fraction: float) -> float:
     return ordered[index]
 
 
+def count_queries(call: Callable[[], object]) -> int:
+    """Return how many database queries one call makes."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        call()
+    return len(queries)
+
+
 def time_calls(call: Callable[[], object], *, repeat: int, warmup: int = 3) -> dict:
     """Call `call` `warmup` times, then `repeat` times; return latencies in ms."""
     for _ in range(warmup):

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.test import Client
 
 from bench.data import bench_email, bench_force, bench_reference
-from bench.timing import time_calls
+from bench.timing import count_queries, time_calls
 from cases.models import normalise_crime_reference
 from victims.models import CaseVictim
 from victims.portal import portal_session_data
@@ -34,7 +34,8 @@ def victim_session_cookie(number: int) -> tuple[str, str]:
 
 
 def measure_victim_paths(*, number: int, repeat: int = 50) -> dict:
-    """Time the sign-in look-up and the signed-in case page for one bench victim."""
+    """Time the sign-in look-up, the signed-in case page and the messages page (a
+    conversation of ten messages) for one bench victim."""
     reference = normalise_crime_reference(bench_reference(number))
     email = bench_email(number)
 
@@ -49,7 +50,13 @@ def measure_victim_paths(*, number: int, repeat: int = 50) -> dict:
         response = client.get("/case/")
         assert response.status_code == 200, response.status_code
 
+    def messages_page():
+        response = client.get("/messages/")
+        assert response.status_code == 200, response.status_code
+
     return {
         "sign_in_look_up": time_calls(look_up, repeat=repeat),
         "case_page": time_calls(case_page, repeat=repeat),
+        "messages_page": time_calls(messages_page, repeat=repeat),
+        "messages_page_queries": count_queries(messages_page),
     }

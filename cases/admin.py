@@ -4,7 +4,7 @@ from itertools import chain
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.http import (
     Http404,
     HttpRequest,
@@ -49,6 +49,7 @@ from cases.services import (
     may_correct_entries,
     timeline_entry_correct,
 )
+from conversations.selectors import reply_compliance
 from notifications.admin import FailedMessagesFilter, NotificationInline
 from notifications.selectors import told_summary
 from trackmycrime.admin_scoping import (
@@ -192,10 +193,51 @@ class CaseVictimInline(ForceScopedInline):
     formset = NamedFieldsInlineFormSet
     extra = 0
     autocomplete_fields = ["victim"]
-    fields = ["victim"]
+    fields = ["victim", "messages"]
+    readonly_fields = ["messages"]
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def get_queryset(self, request):
+        # How many of each victim's messages on this case wait for a reply, in the
+        # inline's one query.
+        waiting = Q(
+            victim__conversations__case=F("case"),
+            victim__conversations__messages__author_kind="victim",
+            victim__conversations__messages__answered_at__isnull=True,
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("victim")
+            .annotate(
+                messages_waiting=Count(
+                    "victim__conversations__messages", filter=waiting
+                )
+            )
+        )
+
+    @admin.display(description=_("messages"))
+    def messages(self, link: CaseVictim) -> str:
+        """A link to the conversation with this victim, and what waits in it."""
+        if link.pk is None:
+            return ""
+        waiting = getattr(link, "messages_waiting", 0)
+        return format_html(
+            '<a href="{}">{}<span class="visually-hidden"> {}</span></a>{}',
+            reverse(
+                "admin:conversations_conversation_thread",
+                args=[link.case_id, link.victim_id],
+            ),
+            _("Messages"),
+            _("with %(victim)s") % {"victim": link.victim},
+            format_html(
+                " <strong>({})</strong>", _("%(count)s waiting") % {"count": waiting}
+            )
+            if waiting
+            else "",
+        )
 
 
 @admin.register(Case)
@@ -324,12 +366,15 @@ class CaseAdmin(ForceScopedAdmin):
         if request.GET.get("format") == "csv":
             return self._compliance_csv(request, days)
         report = code_compliance(force_id=request.user.force_id, days=days)
+        replies = reply_compliance(force_id=request.user.force_id, days=days)
         context = {
             **self.admin_site.each_context(request),
             "title": _("Victims' Code compliance"),
             "opts": self.model._meta,
             "report": report,
             "chart": compliance_chart(report.by_month),
+            "replies": replies,
+            "replies_chart": compliance_chart(replies.by_month),
             "days": days,
             "periods": COMPLIANCE_PERIODS,
         }

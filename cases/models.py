@@ -53,6 +53,18 @@ class Force(models.Model):
         blank=True,
         help_text=_("Shown to victims in plain words, e.g. call 101 and quote ..."),
     )
+    message_reply_working_days = models.PositiveSmallIntegerField(
+        _("promised reply time for victims' messages (working days)"),
+        default=2,
+        help_text=_(
+            "Victims are told to expect a reply within this many working days; a "
+            "message waiting longer is overdue."
+        ),
+    )
+    messages_after_closure_days = models.PositiveSmallIntegerField(
+        _("days victims may still write after a case is closed"),
+        default=28,
+    )
 
     class Meta:
         ordering = ["name"]

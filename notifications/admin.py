@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 
 from audit.constants import ObjectType
 from audit.services import Audited, audit_view
-from notifications.constants import FAILED_STATUSES, MessageKind
+from notifications.constants import CASE_MESSAGE_KINDS, FAILED_STATUSES
 from notifications.content import mask_recipient
 from notifications.models import FailedNotification, Notification
 from notifications.staff_actions import (
@@ -248,7 +248,7 @@ class FailedNotificationAdmin(_ReadOnlyNotificationAdmin):
             super()
             .get_queryset(request)
             .filter(
-                kind=MessageKind.UPDATE,
+                kind__in=sorted(CASE_MESSAGE_KINDS),
                 status__in=FAILED_STATUSES,
                 dealt_with_at__isnull=True,
             )

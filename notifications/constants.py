@@ -26,11 +26,21 @@ UNFINISHED_STATUSES = frozenset(
 
 
 class MessageKind(models.TextChoices):
-    """Why a message is sent: an update on the case, or a sign-in code."""
+    """Why a message is sent: an update on the case, a sign-in code, or a new
+    message from the police waiting in the portal (whose text never leaves it)."""
 
     UPDATE = "update", _("Update")
     SIGN_IN_CODE = "sign_in_code", _("Sign-in code")
     FEEDBACK_INVITATION = "feedback_invitation", _("Invitation to give feedback")
+    NEW_MESSAGE = "new_message", _("New message in the portal")
+
+
+# Messages about a case that staff may send again from the failed list.
+CASE_MESSAGE_KINDS = frozenset({MessageKind.UPDATE, MessageKind.NEW_MESSAGE})
+# Messages written for a known victim on a case: they wait for quiet hours, go only
+# to the victim's safe channels (checked again as they are claimed), and are looked
+# up at the provider before a retry sends them again.
+TO_A_VICTIM_ON_A_CASE = CASE_MESSAGE_KINDS | {MessageKind.FEEDBACK_INVITATION}
 
 
 class MessageTemplate(models.TextChoices):
@@ -45,3 +55,8 @@ class MessageTemplate(models.TextChoices):
     DISCREET_SIGN_IN_CODE = "discreet_sign_in_code", _("Code naming nothing")
     INVITATION = "invitation", _("Invitation to give feedback")
     DISCREET_INVITATION = "discreet_invitation", _("Invitation naming nothing")
+    NEW_MESSAGE = "new_message", _("New message, no details")
+    DISCREET_NEW_MESSAGE = (
+        "discreet_new_message",
+        _("New message naming neither service nor police"),
+    )

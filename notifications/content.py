@@ -124,6 +124,17 @@ def message_for(notification: Notification, *, code: str = "") -> OutgoingMessag
         personalisation = invitation_personalisation(
             template=template, sender=sender, channel=notification.channel
         )
+    elif notification.kind == MessageKind.NEW_MESSAGE:
+        # Never the text, whatever details the victim asked for: it stays in the
+        # portal, behind sign-in.
+        template = (
+            MessageTemplate.DISCREET_NEW_MESSAGE
+            if victim.discreet_messages
+            else MessageTemplate.NEW_MESSAGE
+        )
+        personalisation = {"sign_in_url": sign_in_url()}
+        if template == MessageTemplate.NEW_MESSAGE:
+            personalisation["sender"] = sender
     else:
         case, entry = notification.case, notification.entry
         assert case is not None and entry is not None, "an update tells of an entry"

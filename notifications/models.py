@@ -150,8 +150,13 @@ class Notification(models.Model):
                     Q(kind=MessageKind.FEEDBACK_INVITATION, entry__isnull=True)
                     & Q(sign_in_attempt__isnull=True, victim__isnull=False)
                     & ~Q(feedback_wave="")
+                )
+                | (
+                    Q(kind=MessageKind.NEW_MESSAGE, case__isnull=False)
+                    & Q(victim__isnull=False)
+                    & Q(entry__isnull=True, sign_in_attempt__isnull=True)
                 ),
-                name="notification_belongs_to_an_entry_or_a_sign_in",
+                name="notification_belongs_to_an_entry_a_sign_in_or_a_message",
             ),
             # Nothing is sent before the worker knows who it is for.
             models.CheckConstraint(

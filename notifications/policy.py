@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
-from notifications.constants import MessageKind
+from notifications.constants import TO_A_VICTIM_ON_A_CASE
 from victims.constants import Channel
 
 PAUSE_KEY = "notifications:pause:{provider}"
@@ -37,10 +37,10 @@ def quiet_hours_end(moment: datetime.datetime) -> datetime.datetime | None:
 def held_for_quiet_hours(
     kind: str, channel: str, now: datetime.datetime
 ) -> datetime.datetime | None:
-    """Return when a message may go if quiet hours hold it, else None. Updates are
-    not urgent, so a text message waits; a sign-in code is asked for by the victim
-    there and then, so it never waits."""
-    if kind != MessageKind.SIGN_IN_CODE and channel == Channel.SMS:
+    """Return when a message may go if quiet hours hold it, else None. Updates, news
+    of a message and invitations are not urgent, so a text message waits; a sign-in
+    code is asked for by the victim there and then, so it never waits."""
+    if kind in TO_A_VICTIM_ON_A_CASE and channel == Channel.SMS:
         return quiet_hours_end(now)
     return None
 

@@ -5,8 +5,9 @@ sign-in codes alike, each sent once.
    commit, hands them to Celery: updates on the default queue, sign-in codes on
    their own (NOTIFICATIONS_CODE_QUEUE), so that a code never waits behind a backlog
    of updates. A rolled-back change leaves no row and sends nothing.
-   `notifications_create_for_entry` (one row per victim per safe channel) and
-   `notifications_queue_sign_in_code` are its two callers.
+   `notifications_create_for_entry` (one row per victim per safe channel),
+   `notifications_queue_new_message` (a victim told there is a message from the
+   police in the portal) and `notifications_queue_sign_in_code` are its callers.
 2. `notification_send` (the Celery task) claims a PENDING row, with other due rows
    up to NOTIFICATIONS_SEND_BATCH, calls the provider for each outside any
    transaction, then records the results and the disclosures in one commit.
@@ -36,7 +37,11 @@ from audit.constants import AuditAction, ObjectType
 from audit.models import AuditEvent
 from audit.services import Audited, audit_record_many
 from cases.models import TimelineEntry
-from notifications.constants import MessageKind, NotificationStatus
+from notifications.constants import (
+    TO_A_VICTIM_ON_A_CASE,
+    MessageKind,
+    NotificationStatus,
+)
 from notifications.content import mask_recipient, message_for
 from notifications.models import Notification
 from notifications.policy import (
@@ -52,12 +57,10 @@ from notifications.providers import (
     TransientProviderError,
     provider_for,
 )
-from victims.models import CaseVictim, SignInAttempt
+from victims.models import CaseVictim, SignInAttempt, Victim
 from victims.sign_in_codes import sign_in_code_mint, sign_in_code_withdraw
 
 logger = logging.getLogger(__name__)
-# Messages written for a known victim on a case, checked again as they are claimed.
-TO_A_VICTIM_ON_A_CASE = frozenset({MessageKind.UPDATE, MessageKind.FEEDBACK_INVITATION})
 # Handing a row to the broker is only a shortcut (the sweep is the guarantee), so a
 # request does not wait long on a broker that is down or frozen: one attempt, which
 # gives up after REDIS_SOCKET_TIMEOUT_SECONDS. A retry would reconnect and wait again
@@ -146,6 +149,37 @@ def notifications_create_for_entry(*, entry: TimelineEntry) -> list[Notification
     Notification.objects.bulk_create(merged)
     return merged + notifications_queue(
         rows=[row for row in rows if row.merged_into is None]
+    )
+
+
+@transaction.atomic
+def notifications_queue_new_message(
+    *, force_id: int, case_id: int, victim_id: int
+) -> list[Notification]:
+    """Tell a victim, on each channel they said is safe, that there is a new message
+    for them in the portal. The text itself never leaves the portal. Where such a
+    message to them has not left yet, it already says so, and nothing is added."""
+    victim = Victim.objects.get(pk=victim_id)
+    waiting = set(
+        Notification.objects.filter(
+            kind=MessageKind.NEW_MESSAGE,
+            case_id=case_id,
+            victim_id=victim_id,
+            status=NotificationStatus.PENDING,
+        ).values_list("channel", flat=True)
+    )
+    return notifications_queue(
+        rows=[
+            Notification(
+                kind=MessageKind.NEW_MESSAGE,
+                force_id=force_id,
+                case_id=case_id,
+                victim_id=victim_id,
+                channel=channel,
+            )
+            for channel in victim.safe_channels
+            if channel not in waiting
+        ]
     )
 
 
@@ -439,7 +473,7 @@ def _send_claimed(claim: _Claim) -> _Sent | str:
         if (
             notification.attempts > 1
             and _can_look_up(provider)
-            and notification.kind == MessageKind.UPDATE
+            and notification.kind in TO_A_VICTIM_ON_A_CASE
         ):
             # An earlier attempt may have reached the provider before failing; one
             # that timed out was retried only once the provider must have finished

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from audit.constants import AuditAction, ObjectType
 from audit.services import Actor, audit_record
-from notifications.constants import FAILED_STATUSES, MessageKind
+from notifications.constants import CASE_MESSAGE_KINDS, FAILED_STATUSES
 from notifications.models import Notification
 from notifications.services import notifications_queue
 from victims.models import CaseVictim
@@ -28,8 +28,10 @@ def notification_resend(*, notification: Notification, actor: Actor) -> Notifica
         raise ValidationError(_("Only a failed message can be sent again."))
     if Notification.objects.filter(resend_of=original).exists():
         raise ValidationError(_("This message has already been sent again."))
-    if original.kind != MessageKind.UPDATE or original.victim is None:
-        raise ValidationError(_("Only an update can be sent again."))
+    if original.kind not in CASE_MESSAGE_KINDS or original.victim is None:
+        raise ValidationError(
+            _("Only an update, or news of a message, can be sent again.")
+        )
     if not original.victim.may_contact_by(original.channel):
         raise ValidationError(
             _("The victim no longer allows this channel, or has no address for it.")
@@ -42,7 +44,7 @@ def notification_resend(*, notification: Notification, actor: Actor) -> Notifica
     (resend,) = notifications_queue(
         rows=[
             Notification(
-                kind=MessageKind.UPDATE,
+                kind=original.kind,
                 force_id=original.force_id,
                 case_id=original.case_id,
                 victim_id=original.victim_id,

@@ -290,6 +290,10 @@ API_WRITES = {
     ("post", "/api/v1/cases/{crime_reference}/updates"): {
         "victim_text": "We have the CCTV."
     },
+    (
+        "post",
+        "/api/v1/cases/{crime_reference}/conversations/{victim_reference}/messages",
+    ): {"text": "We have the CCTV."},
 }
 
 
@@ -314,8 +318,11 @@ def test_an_api_write_audits_each_record_once_naming_the_client_and_address(
     api, records_system, force, operation
 ):
     case = CaseFactory(force=force, crime_reference="NS/00001/26")
+    CaseVictimFactory(case=case, victim__external_reference="P-7")
     method, path = operation
-    url = path.replace("{crime_reference}", "NS-00001-26")
+    url = path.replace("{crime_reference}", "NS-00001-26").replace(
+        "{victim_reference}", "P-7"
+    )
     since = _last_id()
     response = getattr(api, method)(
         url, API_WRITES[operation], format="json", REMOTE_ADDR=ADDRESS

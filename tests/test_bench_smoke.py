@@ -61,7 +61,16 @@ def test_the_benchmark_reports_every_figure(tmp_path):
             "search_by_reference",
             "filter_by_stage",
         }
-        assert set(scale["officer_pages"]) == {"my_work", "compliance"}
+        assert set(scale["officer_pages"]) == {
+            "my_work",
+            "compliance",
+            "messages_inbox",
+        }
+        assert scale["messages_page"]["p95_ms"] > 0
+    # The same number of queries at either size.
+    small, large = figures["scale"]["small"], figures["scale"]["large"]
+    assert small["messages_page_queries"] == large["messages_page_queries"]
+    assert small["messages_inbox_queries"] == large["messages_inbox_queries"]
     assert figures["web"]["case_page"]["requests_per_second"] > 0
     assert figures["web"]["health_check"]["requests_per_second"] > 0
     assert figures["web"]["web_worker_peak_rss_mb"] > 0
@@ -78,6 +87,8 @@ def test_the_benchmark_reports_every_figure(tmp_path):
         "pipeline_ratio",
         "feedback_dashboard_p95_ms",
         "public_page_p95_ms",
+        "messages_page_vs_case_page_p95",
+        "messages_inbox_p95_ms",
     }
     assert figures["feedback"]["dashboard"]["p95_ms"] > 0
     assert figures["feedback"]["public_page"]["p95_ms"] > 0

@@ -57,3 +57,18 @@ def test_it_prints_how_to_sign_in_as_a_demo_victim(db, settings):
     victim = Victim.objects.get(email="aisha.khan@example.com")
     assert victim.portal_access_allowed
     assert victim.cases.filter(crime_reference="NS/10001/26").exists()
+
+
+def test_it_seeds_a_conversation_and_a_message_waiting_past_its_reply_time(
+    db, settings
+):
+    from conversations.models import Message
+
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=StringIO())
+    first = Message.objects.filter(case__crime_reference="NS/10001/26")
+    assert [m.author_kind for m in first] == ["victim", "staff", "victim"]
+    waiting = Message.objects.get(case__crime_reference="NS/10002/26")
+    assert waiting.is_overdue
+    call_command("seed_demo", stdout=StringIO())
+    assert Message.objects.count() == 4

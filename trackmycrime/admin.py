@@ -86,14 +86,23 @@ class StaffAdminSite(OTPAdminSite):
         super().register(model_or_iterable, admin_class, **options)
 
     def index(self, request, extra_context=None):
-        from cases.selectors import my_work
+        from cases.selectors import WORK_LIST_LENGTH, my_work
+        from conversations.selectors import officer_inbox, waiting_counts
 
         user = request.user
         context = dict(extra_context or {})
         if user.force_id is not None and user.has_perm("cases.view_case"):
-            context["work"] = my_work(
-                user=user, force_wide=user.has_perm("cases.view_code_compliance")
-            )
+            force_wide = user.has_perm("cases.view_code_compliance")
+            context["work"] = my_work(user=user, force_wide=force_wide)
+            if user.has_perm("conversations.view_conversation"):
+                # The officer's own cases' messages, for a supervisor too: the
+                # force's are a click away in the inbox.
+                context["messages_waiting"] = waiting_counts(
+                    user=user, force_wide=False
+                )
+                context["messages_inbox"] = officer_inbox(
+                    user=user, force_wide=False, limit=WORK_LIST_LENGTH
+                )
         return super().index(request, context)
 
 

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "cases",
     "victims",
     "notifications",
+    "conversations",
     "privacy",
     "pages",
     "feedback",
@@ -352,7 +353,12 @@ CELERY_BEAT_SCHEDULE = {
         # No expiry: behind a long queue a sweep runs late rather than never, and
         # sweeps that pile up are cheap and safe to run back to back.
         "schedule": float(NOTIFICATIONS_SWEEP_SECONDS),
-    }
+    },
+    # Officers told by email of victims' messages past the promised reply time.
+    "conversations-overdue": {
+        "task": "conversations.overdue_notify",
+        "schedule": float(env_int("MESSAGES_OVERDUE_CHECK_SECONDS", 900, minimum=1)),
+    },
 }
 
 # GOV.UK Notify (the "notify" provider). Template ids come from the Notify service;

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("pages.urls")),
     path("", include("victims.urls")),
     path("", include("feedback.urls")),
+    path("", include("conversations.urls")),
     path("api/", include("api.urls")),
 ]
 

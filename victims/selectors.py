@@ -73,6 +73,7 @@ def victim_own_copy(*, link: CaseVictim) -> dict:
         MessageKind.FEEDBACK_INVITATION: gettext(
             "An invitation to tell us how we are doing"
         ),
+        MessageKind.NEW_MESSAGE: gettext("A new message for you"),
     }
     # Updates and codes alike are in the outbox; a change told with another message
     # (MERGED) is not a message of its own.

@@ -18,6 +18,7 @@ from accounts.services import staff_create, staff_second_factor_issue
 from cases.constants import ClosingReason, OffenceCategory, Outcome, Stage
 from cases.models import Case, Force, SupportService, normalise_crime_reference
 from cases.services import case_add_update, case_change_stage, case_create
+from conversations.services import message_send_by_staff, message_send_by_victim
 from victims.constants import ContactPreference, EnhancedRightsReason
 from victims.membership import case_add_victim
 from victims.models import Victim
@@ -376,7 +377,7 @@ class Command(BaseCommand):
                 enhanced_rights=bool(enhanced_reason),
                 enhanced_rights_reason=enhanced_reason,
             )
-        case_add_victim(case=case, victim=victim, actor=actor)
+        link = case_add_victim(case=case, victim=victim, actor=actor)
         for step, stage in enumerate(stages):
             happened = reported + datetime.timedelta(days=9 * (step + 1))
             delay = LATE_RECORDING.get((reference, stage), datetime.timedelta(hours=3))
@@ -399,7 +400,48 @@ class Command(BaseCommand):
                 actor=actor,
                 victim_text="We have asked nearby businesses for CCTV footage.",
             )
+        _demo_conversation(case, link, actor)
         return True
+
+
+# Messages between a case's victim and its officer: (days ago, from the victim?,
+# text). The last case's question is left waiting past the reply time, so that the
+# inbox, "My work" and the compliance page show an overdue message.
+CONVERSATIONS = {
+    "NS/10001/26": [
+        (6, True, "Hello. Has anyone looked at the doorbell camera next door yet?"),
+        (
+            5,
+            False,
+            "Hello Aisha. Yes, I collected the footage yesterday and I am going "
+            "through it now. I will let you know what it shows.",
+        ),
+        (1, True, "Thank you. Do you need anything else from me?"),
+    ],
+    "NS/10002/26": [
+        (
+            8,
+            True,
+            "My car had a tracker fitted. Can I send you the company's details?",
+        ),
+    ],
+}
+
+
+def _demo_conversation(case: Case, link, officer: User) -> None:
+    for days_ago, from_victim, text in CONVERSATIONS.get(case.crime_reference, []):
+        at = timezone.now() - datetime.timedelta(days=days_ago)
+        if from_victim:
+            message_send_by_victim(link=link, text=text, sent_at=at)
+        else:
+            message_send_by_staff(
+                case=case,
+                victim_id=link.victim_id,
+                text=text,
+                actor=officer,
+                officer=officer,
+                sent_at=at,
+            )
 
 
 def _closing_reason(stage: str, stages: list[str]) -> str:

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("cases", "0008_code_compliance_by_month"),
-        ("notifications", "0003_updates_made_together_are_told_once"),
+        ("notifications", "0004_sweep_keeps_the_due_time"),
         ("victims", "0006_victims_may_get_discreet_messages"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
