@@ -104,7 +104,7 @@ UPDATE_EXAMPLE = OpenApiExample(
 INVALID = "The request is not valid; see errors, by field."
 
 
-def _refusal(summary: str, errors: dict[str, list[str]]) -> OpenApiExample:
+def refusal_example(summary: str, errors: dict[str, list[str]]) -> OpenApiExample:
     return OpenApiExample(
         summary,
         value={"detail": INVALID, "code": "invalid", "errors": errors},
@@ -113,7 +113,7 @@ def _refusal(summary: str, errors: dict[str, list[str]]) -> OpenApiExample:
     )
 
 
-def _refused(*examples: OpenApiExample) -> dict[int, OpenApiResponse]:
+def refused_response(*examples: OpenApiExample) -> dict[int, OpenApiResponse]:
     """The 400 response, with examples of the rules the schema cannot state: they
     depend on the case as it is, the force's own format or the time of day. Every
     other rule (patterns, lengths, choices, which fields go together) is stated in
@@ -131,11 +131,11 @@ def _refused(*examples: OpenApiExample) -> dict[int, OpenApiResponse]:
     }
 
 
-_IN_THE_FUTURE = _refusal(
+_IN_THE_FUTURE = refusal_example(
     "A time in the future",
     {"occurred_at": ["This cannot be in the future."]},
 )
-_BEFORE_REPORTED = _refusal(
+_BEFORE_REPORTED = refusal_example(
     "A time before the case was reported",
     {
         "occurred_at": [
@@ -143,14 +143,14 @@ _BEFORE_REPORTED = _refusal(
         ]
     },
 )
-CASE_LIST_REFUSALS = _refused(
-    _refusal(
+CASE_LIST_REFUSALS = refused_response(
+    refusal_example(
         "A cursor the API did not give",
         {"cursor": ["This is not a cursor the API gave; start again without it."]},
     ),
 )
-CASE_UPSERT_REFUSALS = _refused(
-    _refusal(
+CASE_UPSERT_REFUSALS = refused_response(
+    refusal_example(
         "A reference in another format than the force's",
         {
             "crime_reference": [
@@ -159,7 +159,7 @@ CASE_UPSERT_REFUSALS = _refused(
             ]
         },
     ),
-    _refusal(
+    refusal_example(
         "A safe channel with no address, for a victim with none on record",
         {
             "victims.0.mobile": [
@@ -170,7 +170,7 @@ CASE_UPSERT_REFUSALS = _refused(
             ],
         },
     ),
-    _refusal(
+    refusal_example(
         "Enhanced rights with no reason, for a victim with none on record",
         {
             "victims.0.enhanced_rights_reason": [
@@ -178,32 +178,32 @@ CASE_UPSERT_REFUSALS = _refused(
             ]
         },
     ),
-    _refusal(
+    refusal_example(
         "A number written right that does not exist",
         {"victims.0.mobile": ["Enter a valid phone number."]},
     ),
-    _refusal(
+    refusal_example(
         "The same victim twice",
         {"victims": ["Give each victim once; repeated: P-100234."]},
     ),
 )
-STAGE_CHANGE_REFUSALS = _refused(
-    _refusal(
+STAGE_CHANGE_REFUSALS = refused_response(
+    refusal_example(
         "A move to the stage the case is at",
         {"stage": ["The case is already at this stage."]},
     ),
-    _refusal(
+    refusal_example(
         "A closed case moved anywhere but back to investigation",
         {"stage": ["A closed case can only be reopened, to 'Under investigation'."]},
     ),
-    _refusal(
+    refusal_example(
         "A case with an outcome moved anywhere but to closed",
         {"stage": ["A case with an outcome can only be closed."]},
     ),
     _IN_THE_FUTURE,
     _BEFORE_REPORTED,
 )
-UPDATE_REFUSALS = _refused(_IN_THE_FUTURE, _BEFORE_REPORTED)
+UPDATE_REFUSALS = refused_response(_IN_THE_FUTURE, _BEFORE_REPORTED)
 
 
 def _not_found() -> NotFound:

@@ -19,7 +19,7 @@ from api.idempotency import IDEMPOTENCY_KEY, REPLAYED, idempotent
 from api.permissions import api_client
 from api.schema import RETRY_AFTER
 from api.views import ApiView
-from cases.api import REFERENCE
+from cases.api import REFERENCE, refusal_example, refused_response
 from cases.models import Case
 from cases.selectors import case_for_force
 from conversations.models import Conversation, Message
@@ -126,6 +126,13 @@ class ConversationReplyView(ApiView):
                 ConversationMessageSerializer, description="The message written."
             ),
             **error_responses(400, 404, 409, 413, 415, 422),
+            # What the request's schema cannot state: who the force's officers are.
+            **refused_response(
+                refusal_example(
+                    "An officer this force does not have",
+                    {"officer_username": ["This force has no such officer."]},
+                )
+            ),
         },
         tags=["conversations"],
     )

@@ -70,7 +70,7 @@ class ReplySerializer(StrictSerializer):
     """A message from the police to one victim, written in the records system."""
 
     text = StrictCharField(
-        max_length=MESSAGE_MAX_LENGTH * 4,
+        max_length=MESSAGE_MAX_LENGTH,
         help_text=f"Plain text, up to {MESSAGE_MAX_LENGTH} characters; no control "
         "characters but newlines.",
     )

@@ -47,7 +47,12 @@ from accounts.services import api_secret_hash
 from api.models import IdempotencyRecord
 from cases.constants import Stage
 from cases.models import Case, Force, normalise_crime_reference
-from tests.factories import CaseFactory, CaseVictimFactory, ForceFactory
+from tests.factories import (
+    CaseFactory,
+    CaseVictimFactory,
+    ForceFactory,
+    StaffFactory,
+)
 
 # Generated requests per operation and run, on top of the schema's examples and the
 # boundary cases schemathesis derives from the schema (its coverage phase).
@@ -93,6 +98,8 @@ def records_system_and_a_case(db):
     )
     case = CaseFactory(force=force, crime_reference=REFERENCE)
     CaseVictimFactory(case=case, victim__external_reference="P-100234")
+    # The officer the schema's example reply names.
+    StaffFactory(force=force, username="jevans")
     ApiClient.objects.create(
         force=force,
         name="Contract test RMS",
