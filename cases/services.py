@@ -772,9 +772,11 @@ def case_agree_updates(
         },
     )
     agreed_days = min(
-        CaseVictim.objects.filter(
-            case=case, agreed_interval_days__isnull=False
-        ).values_list("agreed_interval_days", flat=True)
+        days
+        for days in CaseVictim.objects.filter(case=case).values_list(
+            "agreed_interval_days", flat=True
+        )
+        if days is not None
     )
     previous_days = case.update_interval_days
     case.update_interval_days = agreed_days

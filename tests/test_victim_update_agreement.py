@@ -340,3 +340,28 @@ def test_an_agreed_interval_missed_on_purpose_is_overdue(victim_on_case, case, f
     report = code_compliance(force_id=force.pk, days=30)
     assert report.overdue_updates == 1
     assert Case.objects.filter(next_update_due__lt=timezone.now()).get() == case
+
+
+def test_the_api_reads_the_agreed_interval(api, victim_on_case, case):
+    body = api.get("/api/v1/cases/NS0000126").json()
+    assert body["update_interval_agreed_days"] is None
+    assert body["update_interval_agreed_at"] is None
+    case_agree_updates(link=victim_on_case, interval_weeks=8, channels=["email"])
+    body = api.get("/api/v1/cases/NS0000126").json()
+    assert body["update_interval_days"] == 56
+    assert body["update_interval_agreed_days"] == 56
+    assert body["update_interval_agreed_at"].endswith("Z")
+    listed = api.get("/api/v1/cases").json()["results"][0]
+    assert listed["update_interval_agreed_days"] == 56
+
+
+def test_the_schema_documents_the_agreed_interval_as_read_only(api):
+    schema = api.get("/api/schema/?format=json").json()
+    case = schema["components"]["schemas"]["CaseDetail"]["properties"]
+    assert case["update_interval_agreed_days"]["readOnly"] is True
+    assert case["update_interval_agreed_days"]["nullable"] is True
+    assert "agreed" in case["update_interval_agreed_days"]["description"]
+    upsert = schema["components"]["schemas"]["CaseUpsertRequest"]["properties"]
+    assert "update_interval_agreed_days" not in upsert
+    summary = schema["components"]["schemas"]["CaseSummary"]["properties"]
+    assert summary["update_interval_agreed_at"]["format"] == "date-time"

@@ -1,4 +1,5 @@
 import re
+from typing import cast
 
 import phonenumbers
 from django import forms
@@ -142,11 +143,11 @@ class UpdateAgreementForm(forms.Form):
 
     def __init__(self, *args, weeks: list[int], channels: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["interval_weeks"].choices = [
+        cast(forms.ChoiceField, self.fields["interval_weeks"]).choices = [
             (week, interval_label(week * 7)) for week in weeks
         ]
         self.offers_channels = bool(channels)
-        self.fields["channels"].choices = [
+        cast(forms.ChoiceField, self.fields["channels"]).choices = [
             (channel, Channel(channel).label) for channel in channels
         ] + [(NO_MESSAGES, _("No messages: I will check this website"))]
 

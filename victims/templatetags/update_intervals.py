@@ -1,4 +1,4 @@
-"""`{{ days|update_interval }}`: an update interval as a victim reads it in a sentence."""
+"""`{{ days|update_interval }}`: an interval as a victim reads it in a sentence."""
 
 from django import template
 
