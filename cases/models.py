@@ -87,6 +87,7 @@ class Force(models.Model):
     update_channels_allowed = models.JSONField(
         _("channels victims may choose for updates"),
         default=default_update_channels,
+        blank=True,
         help_text=_('A list of "email" and "sms"; empty for neither.'),
     )
 

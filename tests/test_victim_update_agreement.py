@@ -150,7 +150,7 @@ def test_a_victim_at_no_contact_may_agree_only_how_often(
     )
     page = victim_client.get(URL).content.decode()
     assert 'type="checkbox"' not in page
-    assert "we should not send you messages" in page
+    assert "We will not send you messages about updates" in page
     _agree(victim_client, interval_weeks="8")
     victim_on_case.refresh_from_db()
     assert victim_on_case.agreed_channels == []
@@ -365,3 +365,39 @@ def test_the_schema_documents_the_agreed_interval_as_read_only(api):
     assert "update_interval_agreed_days" not in upsert
     summary = schema["components"]["schemas"]["CaseSummary"]["properties"]
     assert summary["update_interval_agreed_at"]["format"] == "date-time"
+
+
+@pytest.mark.parametrize(
+    ("weeks", "channels", "field"),
+    [
+        ([], ["email"], "update_interval_weeks_allowed"),
+        ([2, 2], ["email"], "update_interval_weeks_allowed"),
+        ([0, 4], ["email"], "update_interval_weeks_allowed"),
+        (["4"], ["email"], "update_interval_weeks_allowed"),
+        ([True], ["email"], "update_interval_weeks_allowed"),
+        ({"weeks": 4}, ["email"], "update_interval_weeks_allowed"),
+        ([2, 4], ["post"], "update_channels_allowed"),
+        ([2, 4], ["sms", "sms"], "update_channels_allowed"),
+        ([2, 4], "email", "update_channels_allowed"),
+    ],
+)
+def test_a_force_s_choices_are_checked(force, weeks, channels, field):
+    force.update_interval_weeks_allowed = weeks
+    force.update_channels_allowed = channels
+    with pytest.raises(ValidationError) as error:
+        force.full_clean()
+    assert field in error.value.message_dict
+
+
+def test_a_force_may_offer_no_channels_then_only_the_portal(
+    victim_client, force, victim_on_case
+):
+    force.update_interval_weeks_allowed = [4]
+    force.update_channels_allowed = []
+    force.full_clean()
+    force.save()
+    page = victim_client.get(URL).content.decode()
+    assert 'type="checkbox"' not in page
+    _agree(victim_client, interval_weeks="4")
+    victim_on_case.refresh_from_db()
+    assert victim_on_case.agreed_channels == []
