@@ -28,6 +28,7 @@ from cases.constants import (
     Stage,
     stage_move_error,
 )
+from cases.intervals import interval_label
 from cases.models import (
     Case,
     CodeClock,
@@ -207,6 +208,23 @@ def case_update(
         changed_fields=changed,
         detail=detail,
     )
+    if detail is not None:
+        # The victims agreed something else: they are told, as any update is.
+        case_add_update(
+            case=case,
+            actor=actor,
+            victim_text=_(
+                "We have changed how often we will update you, to %(interval)s. "
+                "You had asked for %(agreed)s. If this does not suit you, contact "
+                "the officer dealing with your case."
+            )
+            % {
+                "interval": interval_label(case.update_interval_days, in_sentence=True),
+                "agreed": interval_label(
+                    detail["update_interval_agreed"], in_sentence=True
+                ),
+            },
+        )
     return changed
 
 

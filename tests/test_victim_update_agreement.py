@@ -24,7 +24,7 @@ from cases.services import (
 from cases.working_days import LONDON, is_working_day
 from notifications.models import Notification
 from tests.factories import CaseVictimFactory, StaffFactory
-from tests.portal import sign_in
+from tests.portal import outbox_messages, sign_in
 from victims.constants import ContactPreference
 from victims.services import victim_update
 
@@ -247,11 +247,12 @@ def test_the_shortest_interval_any_victim_agreed_wins(victim_on_case, case):
 
 
 def test_staff_may_change_it_afterwards_and_it_is_recorded_and_shown(
-    victim_client, victim_on_case, case
+    victim_client, victim_on_case, case, portal, django_capture_on_commit_callbacks
 ):
     _agree(victim_client, interval_weeks="4", channels=["email"])
     officer = StaffFactory(force=case.force)
-    case_update(case=case, actor=officer, changes={"update_interval_days": 7})
+    with django_capture_on_commit_callbacks(execute=True):
+        case_update(case=case, actor=officer, changes={"update_interval_days": 7})
     case.refresh_from_db()
     assert case.update_interval_days == 7
     assert case.update_interval_agreed_days == 28
@@ -266,6 +267,16 @@ def test_staff_may_change_it_afterwards_and_it_is_recorded_and_shown(
     }
     page = victim_client.get("/case/").content.decode()
     assert "The police have since changed this to every week." in page
+    # The victim is told on their timeline, and by the safe wording only.
+    assert "We have changed how often we will update you, to every week." in page
+    assert "You had asked for every 4 weeks." in page
+    [told] = [m for m in outbox_messages(portal) if "update" in m["body"]]
+    assert told["to"] == EMAIL
+    assert "every week" not in told["body"] and REFERENCE not in told["body"]
+    assert "Sign in" in told["body"]
+    # Counted from the update that told them.
+    assert case.next_update_due is not None
+    assert case.next_update_due > timezone.now() + datetime.timedelta(days=6)
 
 
 def test_a_records_system_push_does_not_undo_what_the_victim_agreed(

@@ -6,9 +6,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from cases.constants import UPDATE_AGREEMENT_ERRORS
+from cases.intervals import interval_label
 from cases.models import normalise_crime_reference
 from victims.constants import SIGN_IN_CODE_DIGITS, Channel
 
@@ -160,20 +160,3 @@ class UpdateAgreementForm(forms.Form):
         if NO_MESSAGES in chosen and len(chosen) > 1:
             raise ValidationError(UPDATE_AGREEMENT_ERRORS["channels_and_none"])
         return [channel for channel in chosen if channel != NO_MESSAGES]
-
-
-def interval_label(days: int, *, in_sentence: bool = False) -> str:
-    """Return an interval as a victim reads it: "Every 4 weeks" as an answer, or
-    "every 4 weeks" inside a sentence; in days if it is not whole weeks."""
-    if days % 7 == 0:
-        weeks = days // 7
-        if in_sentence:
-            text = ngettext("every week", "every %(weeks)s weeks", weeks)
-        else:
-            text = ngettext("Every week", "Every %(weeks)s weeks", weeks)
-        return text % {"weeks": weeks}
-    if in_sentence:
-        text = ngettext("every day", "every %(days)s days", days)
-    else:
-        text = ngettext("Every day", "Every %(days)s days", days)
-    return text % {"days": days}

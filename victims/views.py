@@ -24,6 +24,7 @@ from django.views.decorators.http import (
 )
 
 from cases.constants import STAGE_EXPLANATIONS, Stage
+from cases.intervals import interval_label
 from cases.services import (
     UpdateAgreementRefused,
     case_agree_updates,
@@ -46,7 +47,6 @@ from victims.forms import (
     CodeForm,
     SignInForm,
     UpdateAgreementForm,
-    interval_label,
 )
 from victims.models import CaseVictim
 from victims.portal import (

@@ -2,7 +2,7 @@
 
 from django import template
 
-from victims.forms import interval_label
+from cases.intervals import interval_label
 
 register = template.Library()
 
