@@ -412,3 +412,20 @@ def test_a_force_may_offer_no_channels_then_only_the_portal(
     _agree(victim_client, interval_weeks="4")
     victim_on_case.refresh_from_db()
     assert victim_on_case.agreed_channels == []
+
+
+def test_the_victim_s_own_copy_of_their_data_says_what_they_agreed(
+    victim_client, victim_on_case
+):
+    assert (
+        victim_client.get("/your-data/download.json").json()["case"]["updates_agreed"]
+        is None
+    )
+    _agree(victim_client, interval_weeks="4", channels=["sms"])
+    agreed = victim_client.get("/your-data/download.json").json()["case"][
+        "updates_agreed"
+    ]
+    assert agreed["how_often"] == "Every 4 weeks"
+    assert agreed["how"] == ["Text message"]
+    page = victim_client.get("/your-data/").content.decode()
+    assert "Every 4 weeks, by: Text message (agreed on" in page
