@@ -429,3 +429,10 @@ def test_the_victim_s_own_copy_of_their_data_says_what_they_agreed(
     assert agreed["how"] == ["Text message"]
     page = victim_client.get("/your-data/").content.decode()
     assert "Every 4 weeks, by: Text message (agreed on" in page
+
+
+def test_how_we_contact_you_links_to_the_choice(victim_client):
+    page = victim_client.get("/contact-preferences/").content.decode()
+    assert f'href="{URL}"' in page
+    case_page = victim_client.get("/case/").content.decode()
+    assert "Tell us how often and how you want to hear from us" in case_page
