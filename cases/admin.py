@@ -59,6 +59,7 @@ from trackmycrime.admin_scoping import (
     staff_of,
 )
 from trackmycrime.pagination import CappedCountPaginator
+from victims.constants import Channel
 from victims.membership import case_add_victim, case_remove_victim
 from victims.models import CaseVictim
 
@@ -121,6 +122,57 @@ class OverdueFilter(KnownValuesListFilter):
         if self.value() == "no":
             return queryset.exclude(overdue)
         return queryset
+
+
+class UpdateIntervalFilter(KnownValuesListFilter):
+    """Right 6: whether the victims agreed the update interval online, and whether
+    staff changed it since."""
+
+    title = _("update interval")
+    parameter_name = "interval"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("agreed", _("Agreed with the victim")),
+            ("changed", _("Changed by staff since agreed")),
+            ("staff", _("Set by staff, not agreed online")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "agreed":
+            return queryset.filter(update_interval_agreed_days__isnull=False)
+        if self.value() == "changed":
+            return queryset.filter(update_interval_agreed_days__isnull=False).exclude(
+                update_interval_agreed_days=F("update_interval_days")
+            )
+        if self.value() == "staff":
+            return queryset.filter(update_interval_agreed_days__isnull=True)
+        return queryset
+
+
+def update_interval_text(case: Case) -> str:
+    """The case's update interval for staff: whether the victims agreed it online
+    (and when), and the agreed one if staff changed it since."""
+    if case.update_interval_agreed_days is None:
+        return _("%(days)s days (set by staff)") % {"days": case.update_interval_days}
+    agreed_on = (
+        date_format(timezone.localtime(case.update_interval_agreed_at), "j M Y")
+        if case.update_interval_agreed_at
+        else ""
+    )
+    if case.update_interval_differs_from_agreed:
+        return _(
+            "%(days)s days: changed by staff; the victim agreed %(agreed)s days "
+            "on %(date)s"
+        ) % {
+            "days": case.update_interval_days,
+            "agreed": case.update_interval_agreed_days,
+            "date": agreed_on,
+        }
+    return _("%(days)s days, agreed with the victim on %(date)s") % {
+        "days": case.update_interval_days,
+        "date": agreed_on,
+    }
 
 
 class TimelineEntryInline(ForceScopedInline):
@@ -193,8 +245,8 @@ class CaseVictimInline(ForceScopedInline):
     formset = NamedFieldsInlineFormSet
     extra = 0
     autocomplete_fields = ["victim"]
-    fields = ["victim", "messages"]
-    readonly_fields = ["messages"]
+    fields = ["victim", "updates_agreed", "messages"]
+    readonly_fields = ["updates_agreed", "messages"]
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -217,6 +269,20 @@ class CaseVictimInline(ForceScopedInline):
                 )
             )
         )
+
+    @admin.display(description=_("updates agreed online"))
+    def updates_agreed(self, link: CaseVictim) -> str:
+        """Right 6: how often and by which channels this victim agreed, and when."""
+        if link.pk is None or link.agreed_at is None:
+            return str(_("Not agreed online"))
+        channels = ", ".join(
+            str(Channel(channel).label) for channel in link.agreed_channels or []
+        ) or str(_("no messages (the portal only)"))
+        return _("Every %(days)s days by %(channels)s, on %(date)s") % {
+            "days": link.agreed_interval_days,
+            "channels": channels,
+            "date": date_format(timezone.localtime(link.agreed_at), "j M Y"),
+        }
 
     @admin.display(description=_("messages"))
     def messages(self, link: CaseVictim) -> str:
@@ -249,6 +315,7 @@ class CaseAdmin(ForceScopedAdmin):
         "victim_description",
         "stage",
         "officer_in_charge",
+        "update_interval",
         "update_due",
         "overdue",
     ]
@@ -259,6 +326,7 @@ class CaseAdmin(ForceScopedAdmin):
         "stage",
         OfficerFilter,
         OverdueFilter,
+        UpdateIntervalFilter,
         FailedMessagesFilter,
         "offence_category",
     ]
@@ -273,7 +341,12 @@ class CaseAdmin(ForceScopedAdmin):
         "email address or mobile number."
     )
     inlines = [CaseVictimInline, TimelineEntryInline, NotificationInline]
-    readonly_fields = ["next_update_due", "closed_at", "suspect_interviewed"]
+    readonly_fields = [
+        "next_update_due",
+        "closed_at",
+        "suspect_interviewed",
+        "update_agreement",
+    ]
     fieldsets = [
         (
             None,
@@ -285,6 +358,7 @@ class CaseAdmin(ForceScopedAdmin):
                     "officer_in_charge",
                     "reported_on",
                     "update_interval_days",
+                    "update_agreement",
                     "next_update_due",
                 ]
             },
@@ -306,6 +380,16 @@ class CaseAdmin(ForceScopedAdmin):
             },
         ),
     ]
+
+    @admin.display(description=_("update interval"), ordering="update_interval_days")
+    def update_interval(self, case: Case) -> str:
+        return update_interval_text(case)
+
+    @admin.display(description=_("agreed with the victims"))
+    def update_agreement(self, case: Case) -> str:
+        if case.pk is None:
+            return ""
+        return update_interval_text(case)
 
     @admin.display(description=_("next update due"), ordering="next_update_due")
     def update_due(self, case: Case) -> str:

@@ -3,6 +3,8 @@ from typing import TYPE_CHECKING
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from trackmycrime.rate_limits import RateLimit
+
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
@@ -177,5 +179,33 @@ STAGE_EXPLANATIONS: dict[str, tuple["StrOrPromise", "StrOrPromise"]] = {
     Stage.CLOSED: (
         _("The case is closed."),
         _("If new information comes to light, the case can be reopened."),
+    ),
+}
+
+
+# Right 6: how often and how a victim hears from the police, agreed online.
+# Intervals are whole weeks, counted in calendar days from the last update the
+# victims could see (as a staff-set interval is): "every 4 weeks" means 28 days,
+# whether or not a bank holiday falls in them.
+DEFAULT_UPDATE_INTERVAL_WEEKS = (2, 4, 8)
+# Plenty to change one's mind; too few to churn the case's clock.
+UPDATE_AGREEMENT_LIMITS = (
+    RateLimit(counter="update_agreement", scope="victim", hits=10, seconds=24 * 3600),
+)
+UPDATE_AGREEMENT_ERRORS: "dict[str, StrOrPromise]" = {
+    "closed": _(
+        "Your case is closed, so there are no more updates planned. If it is "
+        "reopened, we will tell you."
+    ),
+    "interval": _("Select how often you want to hear from us"),
+    "channels": _("Select how you want to hear from us"),
+    "channels_and_none": _(
+        "Select how you want to hear from us, or that you do not want messages, "
+        "not both"
+    ),
+    "rate_limited": _(
+        "You have changed this a lot today, so you cannot change it again until "
+        "tomorrow. If you need to change it sooner, contact the officer dealing "
+        "with your case."
     ),
 }

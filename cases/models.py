@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.constants import (
+    DEFAULT_UPDATE_INTERVAL_WEEKS,
     RIGHT_TO_REVIEW_REASONS,
     ClosingReason,
     CodeClockKind,
@@ -28,6 +29,18 @@ def normalise_crime_reference(reference: str) -> str:
     """Return the look-up form of a crime reference: no spaces, slashes or dashes,
     in capitals, so that "ns/01234/26" and "NS 01234 26" find the same case."""
     return _REFERENCE_SEPARATORS.sub("", reference or "").upper()
+
+
+# The channels an update can go by (victims.constants.Channel's values).
+UPDATE_CHANNELS = ("email", "sms")
+
+
+def default_update_interval_weeks() -> list[int]:
+    return list(DEFAULT_UPDATE_INTERVAL_WEEKS)
+
+
+def default_update_channels() -> list[str]:
+    return list(UPDATE_CHANNELS)
 
 
 class Force(models.Model):
@@ -65,6 +78,18 @@ class Force(models.Model):
         _("days victims may still write after a case is closed"),
         default=28,
     )
+    # Right 6: what a victim may agree online about how often and how they hear.
+    update_interval_weeks_allowed = models.JSONField(
+        _("update intervals victims may choose (weeks)"),
+        default=default_update_interval_weeks,
+        help_text=_("A list of whole weeks, e.g. [2, 4, 8]."),
+    )
+    update_channels_allowed = models.JSONField(
+        _("channels victims may choose for updates"),
+        default=default_update_channels,
+        blank=True,
+        help_text=_('A list of "email" and "sms"; empty for neither.'),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -79,6 +104,37 @@ class Force(models.Model):
             raise ValidationError(
                 {"crime_reference_pattern": _("Not a valid pattern: %s") % error}
             ) from None
+        weeks = self.update_interval_weeks_allowed
+        if (
+            not isinstance(weeks, list)
+            or not weeks
+            or not all(
+                isinstance(week, int) and not isinstance(week, bool) and 1 <= week <= 52
+                for week in weeks
+            )
+            or len(set(weeks)) != len(weeks)
+        ):
+            raise ValidationError(
+                {
+                    "update_interval_weeks_allowed": _(
+                        "Give a list of different whole numbers of weeks from 1 to "
+                        "52, e.g. [2, 4, 8]."
+                    )
+                }
+            )
+        channels = self.update_channels_allowed
+        if (
+            not isinstance(channels, list)
+            or not all(channel in UPDATE_CHANNELS for channel in channels)
+            or len(set(channels)) != len(channels)
+        ):
+            raise ValidationError(
+                {
+                    "update_channels_allowed": _(
+                        'Give a list of "email" and "sms", each at most once.'
+                    )
+                }
+            )
 
     def crime_reference_error(self, reference: str) -> "StrOrPromise | None":
         """Return why `reference` is not one of this force's crime references."""
@@ -157,6 +213,13 @@ class Case(models.Model):
         help_text=_("How often the victims agreed to hear from the police."),
     )
     next_update_due = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Right 6: the interval the victims agreed online (the shortest, if several
+    # did) and when; set only by cases.services.case_agree_updates. Staff may
+    # change update_interval_days afterwards: audited, and shown as a difference.
+    update_interval_agreed_days = models.PositiveSmallIntegerField(
+        _("update interval the victims agreed (days)"), null=True, blank=True
+    )
+    update_interval_agreed_at = models.DateTimeField(null=True, blank=True)
     victims = models.ManyToManyField(
         "victims.Victim", through="victims.CaseVictim", related_name="cases"
     )
@@ -219,6 +282,14 @@ class Case(models.Model):
             not self.is_closed
             and self.next_update_due is not None
             and self.next_update_due < timezone.now()
+        )
+
+    @property
+    def update_interval_differs_from_agreed(self) -> bool:
+        """Whether staff changed the interval after the victims agreed one."""
+        return (
+            self.update_interval_agreed_days is not None
+            and self.update_interval_agreed_days != self.update_interval_days
         )
 
     @property

@@ -99,12 +99,25 @@ class CaseSummarySerializer(serializers.ModelSerializer):
             "closing_reason",
             "reported_on",
             "update_interval_days",
+            "update_interval_agreed_days",
+            "update_interval_agreed_at",
             "next_update_due",
             "closed_at",
             "created_at",
             "updated_at",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "update_interval_agreed_days": {
+                "help_text": "Right 6: the interval (days) the victims agreed in "
+                "the portal, the shortest if several did; null if none has. Where "
+                "it differs from update_interval_days, staff changed it since. A "
+                "push does not change an agreed interval."
+            },
+            "update_interval_agreed_at": {
+                "help_text": "When a victim last agreed the interval in the portal."
+            },
+        }
 
     def get_url(self, case: Case) -> str:
         return reverse("api:case-detail", args=[case.crime_reference_normalised])
@@ -174,7 +187,9 @@ class CaseUpsertSerializer(StrictSerializer):
         min_value=1,
         max_value=365,
         required=False,
-        help_text="How often, in days, the victims agreed to hear from the police.",
+        help_text="How often, in days, the victims agreed to hear from the police. "
+        "Ignored once a victim has agreed an interval in the portal "
+        "(update_interval_agreed_days), which a push does not undo.",
     )
     victims = serializers.ListField(
         child=VictimUpsertSerializer(),

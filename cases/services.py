@@ -21,11 +21,14 @@ from cases.constants import (
     CODE_DEADLINE_WORKING_DAYS_ENHANCED,
     CODE_NOTIFIABLE_STAGES,
     REOPEN_STAGE,
+    UPDATE_AGREEMENT_ERRORS,
+    UPDATE_AGREEMENT_LIMITS,
     CodeClockKind,
     EntryKind,
     Stage,
     stage_move_error,
 )
+from cases.intervals import interval_label
 from cases.models import (
     Case,
     CodeClock,
@@ -36,7 +39,9 @@ from cases.models import (
 from cases.working_days import LONDON, add_working_days
 from feedback.services import feedback_offers_open_for_entry
 from notifications.services import notifications_create_for_entry
+from trackmycrime.rate_limits import rate_limits_hit
 from victims.membership import case_add_victim
+from victims.models import CaseVictim
 from victims.services import victim_upsert
 
 # Fields a plain edit may change; stage, outcome and closing go through
@@ -172,6 +177,14 @@ def case_update(
     ]
     if not changed:
         return []
+    detail = None
+    if "update_interval_days" in changed and case.update_interval_agreed_days:
+        # Staff changing what the victims agreed: the trail says from what to what.
+        detail = {
+            "update_interval_from": case.update_interval_days,
+            "update_interval_to": changes["update_interval_days"],
+            "update_interval_agreed": case.update_interval_agreed_days,
+        }
     for field in changed:
         setattr(case, field, changes[field])
     if "crime_reference" in changed:
@@ -193,7 +206,25 @@ def case_update(
         force_id=case.force_id,
         case_id=case.pk,
         changed_fields=changed,
+        detail=detail,
     )
+    if detail is not None:
+        # The victims agreed something else: they are told, as any update is.
+        case_add_update(
+            case=case,
+            actor=actor,
+            victim_text=_(
+                "We have changed how often we will update you, to %(interval)s. "
+                "You had asked for %(agreed)s. If this does not suit you, contact "
+                "the officer dealing with your case."
+            )
+            % {
+                "interval": interval_label(case.update_interval_days, in_sentence=True),
+                "agreed": interval_label(
+                    detail["update_interval_agreed"], in_sentence=True
+                ),
+            },
+        )
     return changed
 
 
@@ -257,6 +288,13 @@ def case_upsert(
                 raise
             created = False
     if not created:
+        if case.update_interval_agreed_days is not None:
+            # The victims agreed an interval online: a push does not undo it.
+            details = {
+                key: value
+                for key, value in details.items()
+                if key != "update_interval_days"
+            }
         case_update(
             case=case,
             actor=actor,
@@ -653,3 +691,142 @@ def _timeline_add(
         },
     )
     return entry
+
+
+def update_agreement_choices(*, link: CaseVictim) -> tuple[list[int], list[str]]:
+    """Return what this victim may agree for this case: the force's intervals (in
+    weeks), and the channels the force allows that the victim also said are safe
+    (never a channel staff have not recorded as safe)."""
+    force = link.case.force
+    weeks = sorted(force.update_interval_weeks_allowed)
+    channels = [
+        channel
+        for channel in link.victim.safe_channels
+        if channel in force.update_channels_allowed
+    ]
+    return weeks, channels
+
+
+def update_agreement_error(*, link: CaseVictim) -> "StrOrPromise | None":
+    """Return why this victim cannot agree updates for this case now, or None.
+    A victim without portal access never gets this far: their session ends."""
+    if link.case.is_closed:
+        return UPDATE_AGREEMENT_ERRORS["closed"]
+    return None
+
+
+def update_agreement_errors(
+    *, link: CaseVictim, interval_weeks: int | None, channels: list[str]
+) -> dict[str, list[str]]:
+    """Return what is wrong with these answers, by field."""
+    if error := update_agreement_error(link=link):
+        return {NON_FIELD_ERRORS: [str(error)]}
+    weeks, offered = update_agreement_choices(link=link)
+    errors: dict[str, list[str]] = {}
+    if interval_weeks not in weeks:
+        errors["interval_weeks"] = [str(UPDATE_AGREEMENT_ERRORS["interval"])]
+    if any(channel not in offered for channel in channels):
+        errors["channels"] = [str(UPDATE_AGREEMENT_ERRORS["channels"])]
+    return errors
+
+
+class UpdateAgreementRefused(ValidationError):
+    """The victim may not agree updates now (too many changes today)."""
+
+
+@transaction.atomic
+def case_agree_updates(
+    *,
+    link: CaseVictim,
+    interval_weeks: int,
+    channels: list[str],
+    agreed_at: datetime.datetime | None = None,
+) -> Case:
+    """Record how often (`interval_weeks`) and by which channels (`channels`; none
+    means the portal only) a signed-in victim agreed to hear about their case, and
+    make the case's next update due follow it.
+
+    The victim's agreement wins over the interval staff set before: the case's
+    interval becomes the shortest any of its victims agreed, counted from the
+    last update they could see. Staff may change the interval afterwards (audited
+    by case_update, and shown as differing from the agreement); a records
+    system's push does not (case_upsert). Both the victim's record on the case
+    and the case are audited, with the victim as actor.
+    """
+    if rate_limits_hit(
+        limits=UPDATE_AGREEMENT_LIMITS, identifiers={"victim": str(link.victim_id)}
+    ):
+        raise UpdateAgreementRefused(
+            UPDATE_AGREEMENT_ERRORS["rate_limited"], code="rate_limited"
+        )
+    link = (
+        CaseVictim.objects.select_for_update()
+        .select_related("victim", "case__force")
+        .get(pk=link.pk)
+    )
+    case = Case.objects.select_for_update().get(pk=link.case_id)
+    link.case = case
+    if errors := update_agreement_errors(
+        link=link, interval_weeks=interval_weeks, channels=channels
+    ):
+        raise ValidationError(errors)
+    now = agreed_at or timezone.now()
+    victim = link.victim
+    link.agreed_interval_days = interval_weeks * 7
+    link.agreed_channels = sorted(set(channels))
+    link.agreed_at = now
+    link.save(update_fields=["agreed_interval_days", "agreed_channels", "agreed_at"])
+    audit_record(
+        actor=victim,
+        action=AuditAction.CHANGE,
+        object_type=ObjectType.CASE_VICTIM,
+        object_id=link.pk,
+        force_id=case.force_id,
+        case_id=case.pk,
+        changed_fields=["agreed_interval_days", "agreed_channels", "agreed_at"],
+        detail={
+            "agreed_interval_days": link.agreed_interval_days,
+            "agreed_channels": link.agreed_channels,
+        },
+    )
+    agreed_days = min(
+        days
+        for days in CaseVictim.objects.filter(case=case).values_list(
+            "agreed_interval_days", flat=True
+        )
+        if days is not None
+    )
+    previous_days = case.update_interval_days
+    case.update_interval_days = agreed_days
+    case.update_interval_agreed_days = agreed_days
+    case.update_interval_agreed_at = now
+    case.next_update_due = _next_update_due(case, _last_victim_update(case))
+    case.save(
+        update_fields=[
+            "update_interval_days",
+            "update_interval_agreed_days",
+            "update_interval_agreed_at",
+            "next_update_due",
+            "updated_at",
+        ]
+    )
+    audit_record(
+        actor=victim,
+        action=AuditAction.CHANGE,
+        object_type=ObjectType.CASE,
+        object_id=case.pk,
+        force_id=case.force_id,
+        case_id=case.pk,
+        changed_fields=[
+            "update_interval_days",
+            "update_interval_agreed_days",
+            "update_interval_agreed_at",
+            "next_update_due",
+        ],
+        detail={
+            "update_interval_from": previous_days,
+            "update_interval_to": agreed_days,
+            "agreed_by_victim": victim.pk,
+        },
+    )
+    return case

@@ -121,7 +121,7 @@ def notifications_create_for_entry(*, entry: TimelineEntry) -> list[Notification
             channel=channel,
         )
         for link in links
-        for channel in link.victim.safe_channels
+        for channel in link.update_channels
     ]
     # Locked, so that no worker claims them before this transaction commits; a row
     # a worker holds already is being sent, and is left alone.

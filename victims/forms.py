@@ -1,4 +1,5 @@
 import re
+from typing import cast
 
 import phonenumbers
 from django import forms
@@ -6,8 +7,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
+from cases.constants import UPDATE_AGREEMENT_ERRORS
+from cases.intervals import interval_label
 from cases.models import normalise_crime_reference
-from victims.constants import SIGN_IN_CODE_DIGITS
+from victims.constants import SIGN_IN_CODE_DIGITS, Channel
 
 # Forces write references differently (NS/01234/26, 26-012345, ...); any that is only
 # letters and digits once spaces, slashes and dashes are gone is worth looking up.
@@ -97,3 +100,63 @@ class CodeForm(forms.Form):
                 % {"digits": SIGN_IN_CODE_DIGITS}
             )
         return code
+
+
+# The "no messages" answer on the update channels question: the portal only.
+NO_MESSAGES = "none"
+
+
+class _Radios(forms.RadioSelect):
+    """Radios whose field's id is its first option's, so that the error summary's
+    link reaches an input (GOV.UK error summary guidance)."""
+
+    def id_for_label(self, id_: str, index: str | None = "0") -> str:
+        return f"{id_}_{index or '0'}" if id_ else ""
+
+
+class _Checkboxes(forms.CheckboxSelectMultiple):
+    def id_for_label(self, id_: str, index: str | None = "0") -> str:
+        return f"{id_}_{index or '0'}" if id_ else ""
+
+
+class UpdateAgreementForm(forms.Form):
+    """How often and by which channels a victim agrees to hear about their case
+    (Right 6), from the choices their force and their safe channels allow.
+    Whether the answers may be recorded is the service's to say
+    (cases.services.update_agreement_errors)."""
+
+    interval_weeks = forms.TypedChoiceField(
+        label=_("How often do you want to hear from us?"),
+        coerce=int,
+        widget=_Radios,
+        error_messages={
+            "required": UPDATE_AGREEMENT_ERRORS["interval"],
+            "invalid_choice": UPDATE_AGREEMENT_ERRORS["interval"],
+        },
+    )
+    channels = forms.MultipleChoiceField(
+        label=_("How do you want to hear from us?"),
+        required=False,
+        widget=_Checkboxes,
+        error_messages={"invalid_choice": UPDATE_AGREEMENT_ERRORS["channels"]},
+    )
+
+    def __init__(self, *args, weeks: list[int], channels: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["interval_weeks"]).choices = [
+            (week, interval_label(week * 7)) for week in weeks
+        ]
+        self.offers_channels = bool(channels)
+        cast(forms.ChoiceField, self.fields["channels"]).choices = [
+            (channel, Channel(channel).label) for channel in channels
+        ] + [(NO_MESSAGES, _("No messages: I will check this website"))]
+
+    def clean_channels(self) -> list[str]:
+        chosen = self.cleaned_data["channels"]
+        if not self.offers_channels:
+            return []
+        if not chosen:
+            raise ValidationError(UPDATE_AGREEMENT_ERRORS["channels"])
+        if NO_MESSAGES in chosen and len(chosen) > 1:
+            raise ValidationError(UPDATE_AGREEMENT_ERRORS["channels_and_none"])
+        return [channel for channel in chosen if channel != NO_MESSAGES]

@@ -162,6 +162,16 @@ class CaseVictim(models.Model):
         Victim, on_delete=models.CASCADE, related_name="case_links"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Right 6: how often and by which channels this victim agreed online to hear
+    # about this case (cases.services.case_agree_updates). Channels only ever
+    # narrow the safe channels staff recorded; empty means the portal only.
+    agreed_interval_days = models.PositiveSmallIntegerField(
+        _("update interval agreed (days)"), null=True, blank=True
+    )
+    agreed_channels = models.JSONField(
+        _("channels agreed for updates"), null=True, blank=True
+    )
+    agreed_at = models.DateTimeField(_("updates agreed on"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("victim on the case")
@@ -174,6 +184,16 @@ class CaseVictim(models.Model):
 
     def __str__(self) -> str:
         return f"{self.victim} on {self.case}"
+
+    @property
+    def update_channels(self) -> list[str]:
+        """Return the channels updates about this case go by: the victim's safe
+        channels (Victim.may_contact_by, checked as ever), narrowed to those they
+        agreed if they did."""
+        safe = self.victim.safe_channels
+        if self.agreed_channels is None:
+            return safe
+        return [channel for channel in safe if channel in self.agreed_channels]
 
 
 class SignInAttempt(models.Model):

@@ -8,6 +8,7 @@ from django.utils.translation import gettext
 from audit.constants import ActorKind, AuditAction
 from audit.models import AuditEvent
 from cases.constants import Stage
+from cases.intervals import interval_label
 from cases.models import SupportService, TimelineEntry
 from notifications.constants import MessageKind, NotificationStatus
 from victims.constants import Channel
@@ -122,6 +123,14 @@ def victim_own_copy(*, link: CaseVictim) -> dict:
             "police_force": case.force.name,
             "stage": Stage(case.stage).label,
             "reported_on": case.reported_on,
+            "updates_agreed": {
+                "how_often": interval_label(link.agreed_interval_days or 0),
+                "how": [str(Channel(channel).label) for channel in link.agreed_channels]
+                or [gettext("No messages: I will check this website")],
+                "agreed_at": link.agreed_at,
+            }
+            if link.agreed_at and link.agreed_channels is not None
+            else None,
         },
         "updates": [
             {"occurred_at": entry.occurred_at, "text": entry.victim_text}

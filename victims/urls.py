@@ -19,6 +19,17 @@ urlpatterns = [
     path("case/", views.case_detail, name="case"),
     path("support/", views.support, name="support"),
     path("contact-preferences/", views.contact_preferences, name="contact_preferences"),
+    path("how-you-hear-from-us/", views.update_agreement, name="update_agreement"),
+    path(
+        "how-you-hear-from-us/check/",
+        views.update_agreement_check,
+        name="update_agreement_check",
+    ),
+    path(
+        "how-you-hear-from-us/done/",
+        views.update_agreement_done,
+        name="update_agreement_done",
+    ),
     path("your-data/", views.own_copy, name="own_copy"),
     path(
         "your-data/download.html",

@@ -10,6 +10,7 @@ import time
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
@@ -23,6 +24,13 @@ from django.views.decorators.http import (
 )
 
 from cases.constants import STAGE_EXPLANATIONS, Stage
+from cases.intervals import interval_label
+from cases.services import (
+    UpdateAgreementRefused,
+    case_agree_updates,
+    update_agreement_choices,
+    update_agreement_error,
+)
 from feedback.services import feedback_wave_for_case_page
 from trackmycrime.client_ip import client_ip
 from victims.constants import (
@@ -30,10 +38,17 @@ from victims.constants import (
     NATIONAL_SUPPORT_SERVICES,
     RATE_LIMITED_ERROR,
     VICTIMS_CODE_RIGHTS,
+    Channel,
     SignInOutcome,
     SignOutReason,
 )
-from victims.forms import CodeForm, SignInForm
+from victims.forms import (
+    NO_MESSAGES,
+    CodeForm,
+    SignInForm,
+    UpdateAgreementForm,
+)
+from victims.models import CaseVictim
 from victims.portal import (
     ATTEMPT_SESSION_KEY,
     PORTAL_SESSION_KEY,
@@ -235,6 +250,7 @@ def case_detail(request: PortalRequest) -> HttpResponse:
         "stage_meaning": meaning,
         "stage_next": what_next,
         "link_id": link.pk,
+        "update_agreement": link,
         "feedback_wave": feedback_wave_for_case_page(
             victim_id=link.victim_id, case_id=link.case_id
         ),
@@ -317,3 +333,111 @@ def own_copy_download_json(request: PortalRequest) -> HttpResponse:
     )
     response["Content-Disposition"] = 'attachment; filename="your-data.json"'
     return response
+
+
+UPDATE_ANSWERS_SESSION_KEY = "victim_update_agreement"
+UPDATE_AGREED_SESSION_KEY = "victim_update_agreed"
+
+
+def _update_agreement_form(
+    link: CaseVictim, data: dict | None = None, initial: dict | None = None
+) -> UpdateAgreementForm:
+    weeks, channels = update_agreement_choices(link=link)
+    return UpdateAgreementForm(data, initial=initial, weeks=weeks, channels=channels)
+
+
+def _update_agreement_initial(request: PortalRequest) -> dict:
+    """The answers to show: those being checked, else what was agreed before."""
+    if answers := request.session.get(UPDATE_ANSWERS_SESSION_KEY):
+        return {
+            "interval_weeks": answers["interval_weeks"],
+            "channels": answers["channels"] or [NO_MESSAGES],
+        }
+    link = request.portal
+    if link.agreed_at is None:
+        return {}
+    return {
+        "interval_weeks": (link.agreed_interval_days or 0) // 7,
+        "channels": link.agreed_channels or [NO_MESSAGES],
+    }
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@victim_required
+def update_agreement(request: PortalRequest) -> HttpResponse:
+    """Right 6's question page: how often and how the victim hears from us."""
+    link = request.portal
+    status = 200
+    if request.method == "POST":
+        form = _update_agreement_form(link, data=request.POST)
+        if form.is_valid():
+            request.session[UPDATE_ANSWERS_SESSION_KEY] = form.cleaned_data
+            return _redirect("victims:update_agreement_check")
+        status = 400
+    else:
+        request.session.pop(UPDATE_AGREED_SESSION_KEY, None)
+        form = _update_agreement_form(link, initial=_update_agreement_initial(request))
+    portal_page_viewed(link, page="update_agreement", shows_case=True)
+    context = {
+        "case": link.case,
+        "force": link.case.force,
+        "form": form,
+        "link": link,
+        "refused": update_agreement_error(link=link),
+        "agreed_interval": interval_label(link.agreed_interval_days, in_sentence=True)
+        if link.agreed_interval_days
+        else None,
+    }
+    return render(request, "victims/update_agreement.html", context, status=status)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@victim_required
+def update_agreement_check(request: PortalRequest) -> HttpResponse:
+    """Check your answers, then record them (cases.services.case_agree_updates)."""
+    link = request.portal
+    answers = request.session.get(UPDATE_ANSWERS_SESSION_KEY)
+    if not answers:
+        return redirect("victims:update_agreement")
+    errors: list[str] = []
+    status = 200
+    if request.method == "POST":
+        try:
+            case_agree_updates(
+                link=link,
+                interval_weeks=answers["interval_weeks"],
+                channels=answers["channels"],
+            )
+        except UpdateAgreementRefused as error:
+            errors, status = list(error.messages), 429
+        except ValidationError as error:
+            errors, status = list(error.messages), 400
+        else:
+            request.session.pop(UPDATE_ANSWERS_SESSION_KEY, None)
+            request.session[UPDATE_AGREED_SESSION_KEY] = True
+            return _redirect("victims:update_agreement_done")
+    portal_page_viewed(link, page="update_agreement_check", shows_case=True)
+    context = {
+        "case": link.case,
+        "errors": errors,
+        "interval": interval_label(answers["interval_weeks"] * 7),
+        "channels": [Channel(channel).label for channel in answers["channels"]],
+    }
+    return render(
+        request, "victims/update_agreement_check.html", context, status=status
+    )
+
+
+@require_safe
+@victim_required
+def update_agreement_done(request: PortalRequest) -> HttpResponse:
+    link = request.portal
+    if not request.session.pop(UPDATE_AGREED_SESSION_KEY, False) or not link.agreed_at:
+        return redirect("victims:update_agreement")
+    portal_page_viewed(link, page="update_agreement_done", shows_case=True)
+    context = {
+        "case": link.case,
+        "interval": interval_label(link.agreed_interval_days or 0),
+        "channels": [Channel(channel).label for channel in link.agreed_channels or []],
+    }
+    return render(request, "victims/update_agreement_done.html", context)

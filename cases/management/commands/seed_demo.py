@@ -17,7 +17,12 @@ from accounts.models import User
 from accounts.services import staff_create, staff_second_factor_issue
 from cases.constants import ClosingReason, OffenceCategory, Outcome, Stage
 from cases.models import Case, Force, SupportService, normalise_crime_reference
-from cases.services import case_add_update, case_change_stage, case_create
+from cases.services import (
+    case_add_update,
+    case_agree_updates,
+    case_change_stage,
+    case_create,
+)
 from conversations.services import message_send_by_staff, message_send_by_victim
 from victims.constants import ContactPreference, EnhancedRightsReason
 from victims.membership import case_add_victim
@@ -203,6 +208,8 @@ CASES = [
 # A case whose agreed updates are late, and two events recorded after the Victims'
 # Code deadline, so the overdue filter and the compliance figures show something.
 UPDATE_INTERVALS = {"NS/10003/26": 7}
+# Right 6: victims who agreed online how often and how they hear (weeks, channels).
+AGREED_UPDATES = {"NS/10002/26": (2, ["email"])}
 LATE_RECORDING = {
     ("NS/10005/26", Stage.SUSPECT_RELEASED): datetime.timedelta(days=8),
     ("NS/10006/26", Stage.CHARGED): datetime.timedelta(days=3),
@@ -401,6 +408,9 @@ class Command(BaseCommand):
                 victim_text="We have asked nearby businesses for CCTV footage.",
             )
         _demo_conversation(case, link, actor)
+        if reference in AGREED_UPDATES:
+            weeks, channels = AGREED_UPDATES[reference]
+            case_agree_updates(link=link, interval_weeks=weeks, channels=channels)
         return True
 
 
