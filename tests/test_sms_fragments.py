@@ -89,6 +89,21 @@ def test_every_text_message_takes_at_most_two_fragments_in_every_language():
         f"| {name} | " + " | ".join(str(counts[lang]) for lang in LANGUAGES) + " |"
         for name, counts in table.items()
     ]
+    room = {
+        language: len(
+            fit_sms_update_text(
+                personalisation={**VALUES, "update_text": LONG_UPDATE},
+                language=language,
+            )["update_text"]
+        )
+        - 3
+        for language in LANGUAGES
+    }
+    lines.append(
+        "| characters of update text a detailed text message keeps | "
+        + " | ".join(str(room[language]) for language in LANGUAGES)
+        + " |"
+    )
     report = "\n".join(lines)
     print("\nSMS fragments per message and language:\n" + report)
     settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
