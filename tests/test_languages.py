@@ -23,7 +23,7 @@ EMAIL = "victim@example.com"
 LANGUAGE_COOKIE = "django_language"
 
 
-def _html_tag(response) -> str:
+def _html_tag(response):
     return re.search(r"<html[^>]*>", response.content.decode()).group(0)
 
 
@@ -223,10 +223,8 @@ def test_staff_text_keeps_its_language_and_a_welsh_reader_is_told(
     )
     _signed_in(client, django_capture_on_commit_callbacks, portal)
     html = client.get("/case/").content.decode()
-    assert (
-        '<div class="moj-timeline__description" lang="en-gb"><p>We found the bike.</p>'
-        in html
-    )
+    staff_text = '<div class="moj-timeline__description" lang="en-gb" dir="ltr">'
+    assert f"{staff_text}<p>We found the bike.</p>" in html
     assert "fel y cawsant eu hysgrifennu, yn Saesneg" in html
 
 
@@ -240,3 +238,24 @@ def test_dates_on_the_case_page_are_in_the_pages_language(
     )
     _signed_in(client, django_capture_on_commit_callbacks, portal)
     assert "3 grudnia 2026" in client.get("/case/").content.decode()
+
+
+def test_the_back_office_stays_in_english_whatever_the_browser_asks(
+    officer_client,
+):
+    response = officer_client.get("/admin/", HTTP_ACCEPT_LANGUAGE="cy")
+    assert response.status_code == 200
+    assert response["Content-Language"] == "en-gb"
+
+
+def test_a_stage_change_is_told_in_the_forces_language_not_the_requests(case, officer):
+    from django.utils import translation
+
+    from cases.constants import Stage
+    from cases.services import case_change_stage
+
+    with translation.override("pl"):
+        entry = case_change_stage(
+            case=case, stage=Stage.SUSPECT_ARRESTED, actor=officer
+        )
+    assert entry.victim_text.startswith("Your case has moved to a new stage")
