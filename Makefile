@@ -7,7 +7,7 @@ export DEBUG ?= true
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench install frontend lint format migrate seed clean
+.PHONY: run test bench install frontend lint format migrate seed clean messages compilemessages gettext
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -34,13 +34,31 @@ static/build/.built: node_modules/.installed $(FRONTEND_SOURCES)
 
 frontend: static/build/.built
 
+# Translations (README, Languages): the .po catalogues are in the repository; the .mo
+# files Django reads are compiled from them here, with GNU gettext's msgfmt (Debian's
+# gettext package, installed if missing), and never committed.
+LOCALE_LANGUAGES := cy pl ro es pt bn tr ar ur
+MAKEMESSAGES := $(BIN)/python manage.py makemessages --no-obsolete \
+	--add-location=file --ignore=.venv --ignore=node_modules --ignore=static \
+	--ignore=var --ignore=tests --ignore=bench
+
+gettext:
+	@command -v msgfmt >/dev/null || (apt-get update -qq && apt-get install -y -qq gettext)
+
+compilemessages: install gettext
+	$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=node_modules --verbosity 0
+
+# Regenerate every catalogue from the source, after changing a victim-facing string.
+messages: install gettext
+	$(MAKEMESSAGES) $(addprefix -l ,$(LOCALE_LANGUAGES))
+
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 
-run: frontend seed
+run: frontend compilemessages seed
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
 	$(BIN)/gunicorn trackmycrime.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile -
@@ -48,7 +66,7 @@ run: frontend seed
 # pytest runs the tests in a shuffled order (pytest-randomly) and prints the seed
 # first: `make test PYTEST_ARGS="-p randomly --randomly-seed=1234"` repeats an order,
 # `PYTEST_ARGS="-p no:randomly"` runs them in file order.
-test: install frontend
+test: install frontend compilemessages
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
@@ -57,7 +75,7 @@ test: install frontend
 
 # The benchmark (see README.md): needs PostgreSQL and Redis, and wrk (installed from
 # Debian's packages if missing). Not part of `make test`, which runs a tiny version.
-bench: install frontend
+bench: install frontend compilemessages
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 

@@ -90,12 +90,27 @@ class Force(models.Model):
         blank=True,
         help_text=_('A list of "email" and "sms"; empty for neither.'),
     )
+    staff_language = models.CharField(
+        _("language staff write updates and messages in"),
+        max_length=5,
+        choices=[("en", "English"), ("cy", "Cymraeg (Welsh)")],
+        default="en",
+        help_text=_(
+            "Victims see what staff write as it was written: the portal marks it as "
+            "this language, and tells a victim reading in another that it is in it."
+        ),
+    )
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def staff_language_code(self) -> str:
+        """The language code of what staff write, for a page's lang attribute."""
+        return "en-gb" if self.staff_language == "en" else self.staff_language
 
     def clean(self) -> None:
         try:

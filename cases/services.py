@@ -6,9 +6,10 @@ transaction."""
 import datetime
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -384,11 +385,18 @@ def update_errors(
     return {}
 
 
-def stage_change_victim_text(*, stage: str) -> str:
+def _staff_language(force: Force | None) -> str:
+    """What is written for staff is stored in the force's own language, whatever
+    language the request that wrote it was in (README, Languages)."""
+    return force.staff_language_code if force else settings.LANGUAGE_CODE
+
+
+def stage_change_victim_text(*, stage: str, force: Force | None = None) -> str:
     """Return what victims are told of a change of stage when staff write nothing."""
-    return _("Your case has moved to a new stage: %(stage)s.") % {
-        "stage": Stage(stage).label
-    }
+    with translation.override(_staff_language(force)):
+        return _("Your case has moved to a new stage: %(stage)s.") % {
+            "stage": Stage(stage).label
+        }
 
 
 @transaction.atomic
@@ -448,7 +456,8 @@ def case_change_stage(
         case=case,
         kind=EntryKind.STAGE_CHANGE,
         stage=stage,
-        victim_text=victim_text or stage_change_victim_text(stage=stage),
+        victim_text=victim_text
+        or stage_change_victim_text(stage=stage, force=case.force),
         staff_note=staff_note,
         actor=actor,
         occurred_at=occurred_at,
@@ -540,10 +549,11 @@ def may_correct_entries(*, user: User, case: Case) -> bool:
 
 def correction_victim_text(*, entry: TimelineEntry) -> str:
     """Return what victims are told of a correction when staff write nothing else."""
-    return _(
-        "The update on your timeline from %(date)s was recorded wrongly. "
-        "Please disregard it. We are sorry for any worry this caused."
-    ) % {"date": date_format(timezone.localtime(entry.occurred_at), "j F Y")}
+    with translation.override(_staff_language(entry.case.force)):
+        return _(
+            "The update on your timeline from %(date)s was recorded wrongly. "
+            "Please disregard it. We are sorry for any worry this caused."
+        ) % {"date": date_format(timezone.localtime(entry.occurred_at), "j F Y")}
 
 
 def correction_errors(

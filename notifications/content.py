@@ -12,6 +12,7 @@ from django.utils import translation
 from notifications.constants import MessageKind, MessageTemplate
 from notifications.models import Notification
 from notifications.providers import OutgoingMessage
+from notifications.sms import SMS_MAX_FRAGMENTS, sms_fragments
 from victims.constants import SIGN_IN_CODE_VALID_SECONDS, Channel
 
 TEMPLATE_DIR = "notifications/messages"
@@ -98,6 +99,39 @@ def render_message(
     return subject, body
 
 
+def fit_sms_update_text(
+    *, personalisation: dict[str, str], language: str
+) -> dict[str, str]:
+    """Return the personalisation of a detailed update text message with the update
+    cut short, ending "...", where the whole would take more than SMS_MAX_FRAGMENTS:
+    staff write updates of any length, and the message already asks the victim to
+    sign in to see more. The longest text that fits is kept."""
+
+    def fits(text: str) -> bool:
+        _subject, body = render_message(
+            template=MessageTemplate.UPDATE_DETAIL,
+            channel=Channel.SMS,
+            personalisation={**personalisation, "update_text": text},
+            language=language,
+        )
+        return sms_fragments(body) <= SMS_MAX_FRAGMENTS
+
+    def shortened(length: int) -> str:
+        return text[:length].rstrip() + "..."
+
+    text = personalisation["update_text"]
+    if fits(text):
+        return personalisation
+    low, high = 0, len(text) - 1
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(shortened(middle)):
+            low = middle
+        else:
+            high = middle - 1
+    return {**personalisation, "update_text": shortened(low)}
+
+
 def message_for(notification: Notification, *, code: str = "") -> OutgoingMessage:
     """Return the message for an outbox row, from the victim's current choices; a
     sign-in code row needs the `code` minted as it was claimed."""
@@ -160,6 +194,13 @@ def message_for(notification: Notification, *, code: str = "") -> OutgoingMessag
             else "",
         )
     language = message_language(victim.preferred_language)
+    if (
+        template == MessageTemplate.UPDATE_DETAIL
+        and notification.channel == Channel.SMS
+    ):
+        personalisation = fit_sms_update_text(
+            personalisation=personalisation, language=language
+        )
     subject, body = render_message(
         template=template,
         channel=notification.channel,

@@ -64,4 +64,12 @@ def service_cookies() -> list[Cookie]:
                 lifetime=_hours(settings.CSRF_COOKIE_AGE),
             )
         )
+    if len(settings.LANGUAGES) > 1:
+        cookies.append(
+            Cookie(
+                name=settings.LANGUAGE_COOKIE_NAME,
+                purpose=_("Remembers the language you chose to read this service in."),
+                lifetime=_("A year, or until you sign out."),
+            )
+        )
     return cookies

@@ -151,8 +151,11 @@ def test_a_stage_change_message_says_only_that_there_is_an_update(
 
 
 def test_a_language_the_service_does_not_offer_yet_gets_the_english_message(
-    sensitive_case, officer
+    sensitive_case, officer, settings
 ):
+    # A force that offers Welsh alone (PORTAL_LANGUAGES=cy).
+    settings.PORTAL_LANGUAGES = ["cy"]
+    settings.LANGUAGES = [("en-gb", "English"), ("cy", "Cymraeg")]
     notification = _notifications(
         sensitive_case, officer, preferred_language=Language.POLISH
     )[Channel.EMAIL]

@@ -72,14 +72,19 @@ def test_the_cookies_page_lists_the_cookies_from_the_settings(client, db, settin
     settings.SESSION_COOKIE_NAME = "__Host-sessionid"
     html = _text(client.get("/cookies/"))
     names = re.findall(r'app-cookie-name">([^<]+)<', html)
-    assert names == ["__Host-sessionid"]
+    assert names == ["__Host-sessionid", "django_language"]
     assert "strictly necessary" in html
     settings.CSRF_USE_SESSIONS = False
     html = _text(client.get("/cookies/"))
     assert re.findall(r'app-cookie-name">([^<]+)<', html) == [
         "__Host-sessionid",
         settings.CSRF_COOKIE_NAME,
+        "django_language",
     ]
+    # A service in English alone sets no language cookie.
+    settings.LANGUAGES = [("en-gb", "English")]
+    html = _text(client.get("/cookies/"))
+    assert "django_language" not in html
 
 
 def test_the_help_page_covers_signing_in_codes_and_contact(client, db):

@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "trackmycrime.middleware.RefuseUnstorableInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "trackmycrime.languages.BackOfficeInEnglishMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -433,8 +434,39 @@ AUTH_PASSWORD_VALIDATORS = [
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Track My Crime")
 
 LANGUAGE_CODE = "en-gb"
-# British English, so that dates read "20 December 2026, 4:44pm" (en_GB formats).
-LANGUAGES = [("en-gb", "English")]
+# Every language the portal has a catalogue for (locale/), each in its own name, as
+# the language switcher shows it. English (British: dates read "20 December 2026,
+# 4:44pm", en_GB formats) is always offered; PORTAL_LANGUAGES lets a force offer
+# fewer of the others. A language not offered is never served, in a page or a
+# message: the victim gets English.
+PORTAL_LANGUAGES_AVAILABLE = {
+    "cy": "Cymraeg",
+    "pl": "Polski",
+    "ro": "Română",
+    "es": "Español",
+    "pt": "Português",
+    "bn": "বাংলা",
+    "tr": "Türkçe",
+    "ar": "العربية",
+    "ur": "اردو",
+}
+PORTAL_LANGUAGES = env_list("PORTAL_LANGUAGES", list(PORTAL_LANGUAGES_AVAILABLE))
+_unknown_languages = sorted(set(PORTAL_LANGUAGES) - set(PORTAL_LANGUAGES_AVAILABLE))
+if _unknown_languages:
+    raise ImproperlyConfigured(
+        f"PORTAL_LANGUAGES has no translation for {', '.join(_unknown_languages)}; "
+        f"choose from {', '.join(PORTAL_LANGUAGES_AVAILABLE)}."
+    )
+LANGUAGES = [("en-gb", "English")] + [
+    (code, name)
+    for code, name in PORTAL_LANGUAGES_AVAILABLE.items()
+    if code in PORTAL_LANGUAGES
+]
+# Remembered for a year, for the portal only, never sent to another site.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_SECURE = not DEBUG
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 LOCALE_PATHS = [BASE_DIR / "locale"]
 FORMAT_MODULE_PATH = ["trackmycrime.formats"]
 TIME_ZONE = "Europe/London"

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.constants import ObjectType
 from trackmycrime.admin_scoping import ForceScopedAdmin
+from victims.constants import offered_languages
 from victims.models import Victim
 from victims.services import VICTIM_EDITABLE_FIELDS, victim_create, victim_update
 
@@ -60,6 +61,12 @@ class VictimAdmin(ForceScopedAdmin):
             },
         ),
     ]
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        # The languages the portal offers, and no others (settings.PORTAL_LANGUAGES).
+        if db_field.name == "preferred_language":
+            kwargs["choices"] = offered_languages()
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
 
     def has_delete_permission(self, request, obj=None):
         return False

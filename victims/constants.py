@@ -1,6 +1,7 @@
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -57,18 +58,36 @@ class EnhancedRightsReason(models.TextChoices):
 
 
 class Language(models.TextChoices):
-    """Languages a victim may ask to be written to in (Right 1)."""
+    """Languages a victim may ask to be written to in (Right 1): the portal's
+    (settings.PORTAL_LANGUAGES_AVAILABLE), stored by their language code, English
+    as "en"."""
 
     ENGLISH = "en", "English"
     WELSH = "cy", "Cymraeg (Welsh)"
     POLISH = "pl", "Polski (Polish)"
     ROMANIAN = "ro", "Română (Romanian)"
-    URDU = "ur", "اردو (Urdu)"
-    PUNJABI = "pa", "ਪੰਜਾਬੀ (Punjabi)"
-    ARABIC = "ar", "العربية (Arabic)"
-    BENGALI = "bn", "বাংলা (Bengali)"
-    PORTUGUESE = "pt", "Português (Portuguese)"
     SPANISH = "es", "Español (Spanish)"
+    PORTUGUESE = "pt", "Português (Portuguese)"
+    BENGALI = "bn", "বাংলা (Bengali)"
+    TURKISH = "tr", "Türkçe (Turkish)"
+    ARABIC = "ar", "العربية (Arabic)"
+    URDU = "ur", "اردو (Urdu)"
+
+
+def offered_languages() -> list[tuple[str, str]]:
+    """Return the preferred-language choices staff may record: English and the
+    languages the portal offers (settings.PORTAL_LANGUAGES), so that a victim is
+    never promised a language the service cannot write in."""
+    return [
+        (value, label)
+        for value, label in Language.choices
+        if value == Language.ENGLISH or value in settings.PORTAL_LANGUAGES
+    ]
+
+
+def language_for_record(language_code: str) -> str:
+    """Return how a victim's record stores a page language: "en" for English."""
+    return Language.ENGLISH if language_code.startswith("en") else language_code
 
 
 # Sign-in codes (DOMAIN.md): at least 6 digits from a secure random generator, valid at

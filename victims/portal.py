@@ -10,13 +10,15 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect
+from django.utils import translation
 from django.views.decorators.cache import never_cache
 
 from audit.constants import ObjectType
 from audit.services import Audited, audit_view
 from victims.constants import SignOutReason
-from victims.models import CaseVictim
+from victims.models import CaseVictim, Victim
 from victims.selectors import portal_case_link
+from victims.services import victim_choose_language
 from victims.sign_in import victim_session_end
 
 PORTAL_SESSION_KEY = "victim_portal"
@@ -159,3 +161,44 @@ def portal_page_viewed(link: CaseVictim, *, page: str, shows_case: bool) -> None
             )
         ],
     )
+
+
+def portal_signed_in_link(request: HttpRequest) -> CaseVictim | None:
+    """Return the signed-in victim's link to their case while the session is live,
+    else None; ending a stale session is victim_required's job, not this one's."""
+    data = request.session.get(PORTAL_SESSION_KEY)
+    if not data or _ended_reason(data, time.time()) is not None:
+        return None
+    return portal_case_link(victim_id=data["victim_id"], case_id=data["case_id"])
+
+
+def set_language_cookie(response: HttpResponse, language_code: str) -> None:
+    """Remember the portal's language in the browser, as Django's set_language does."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language_code,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,  # type: ignore[arg-type]
+    )
+
+
+def portal_language_at_sign_in(
+    request: HttpRequest, response: HttpResponse, *, victim_id: int
+) -> None:
+    """Settle the language as a victim signs in: one they chose in this browser
+    before signing in is saved on their record (messages use the record);
+    otherwise the record's language, if the portal offers it, becomes the page's."""
+    victim = Victim.objects.get(pk=victim_id)
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    if chosen in dict(settings.LANGUAGES):
+        victim_choose_language(victim=victim, language_code=chosen)
+        return
+    try:
+        language = translation.get_supported_language_variant(victim.preferred_language)
+    except LookupError:
+        return
+    set_language_cookie(response, language)

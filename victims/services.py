@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from audit.constants import AuditAction, ObjectType
 from audit.services import Actor, audit_record
 from cases.models import Force
-from victims.constants import ContactPreference
+from victims.constants import ContactPreference, language_for_record, offered_languages
 from victims.models import Victim
 
 VICTIM_EDITABLE_FIELDS = frozenset(
@@ -31,6 +31,20 @@ VICTIM_EDITABLE_FIELDS = frozenset(
 )
 
 
+def _check_language(changes: dict[str, Any]) -> None:
+    """Refuse a preferred language the portal does not offer: the victim would be
+    written to in English while the record promised otherwise."""
+    language = changes.get("preferred_language")
+    if language is not None and language not in dict(offered_languages()):
+        raise ValidationError(
+            {
+                "preferred_language": [
+                    _("This service does not offer that language; choose another.")
+                ]
+            }
+        )
+
+
 def _normalise(changes: dict[str, Any]) -> dict[str, Any]:
     if "email" in changes:
         changes["email"] = (changes["email"] or "").strip().lower()
@@ -44,6 +58,7 @@ def victim_create(*, force: Force, actor: Actor | None, **fields: Any) -> Victim
     unknown = set(fields) - VICTIM_EDITABLE_FIELDS
     if unknown:
         raise ValidationError({field: [_("Unknown field.")] for field in unknown})
+    _check_language(fields)
     victim = Victim(force=force, **_normalise(fields))
     victim.full_clean(exclude=["force"])
     victim.save()
@@ -74,6 +89,7 @@ def victim_update(
     ]
     if not changed:
         return []
+    _check_language({field: changes[field] for field in changed})
     for field in changed:
         setattr(victim, field, changes[field])
     victim.full_clean(exclude=["force"])
@@ -139,4 +155,17 @@ def victim_choose_discreet_messages(*, victim: Victim) -> bool:
     must not be able to make messages name the police again."""
     return bool(
         victim_update(victim=victim, actor=victim, changes={"discreet_messages": True})
+    )
+
+
+@transaction.atomic
+def victim_choose_language(*, victim: Victim, language_code: str) -> bool:
+    """Save the language a signed-in victim chose for the portal on their record,
+    so that messages come in it too; return False if it already was."""
+    return bool(
+        victim_update(
+            victim=victim,
+            actor=victim,
+            changes={"preferred_language": language_for_record(language_code)},
+        )
     )

@@ -7,6 +7,7 @@ app_name = "victims"
 urlpatterns = [
     path("", views.start, name="start"),
     path("safety/", views.safety, name="safety"),
+    path("language/", views.choose_language, name="language"),
     path("exit/", views.exit_this_page, name="exit"),
     path("sign-in/", views.sign_in, name="sign_in"),
     path("sign-in/code/", views.sign_in_code, name="sign_in_code"),

@@ -13,15 +13,18 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import (
     require_http_methods,
     require_POST,
     require_safe,
 )
+from django.views.i18n import set_language
 
 from cases.constants import STAGE_EXPLANATIONS, Stage
 from cases.intervals import interval_label
@@ -54,10 +57,12 @@ from victims.portal import (
     PORTAL_SESSION_KEY,
     RESENT_SESSION_KEY,
     PortalRequest,
+    portal_language_at_sign_in,
     portal_page_viewed,
     portal_seconds_left,
     portal_sign_in,
     portal_sign_out,
+    portal_signed_in_link,
     portal_touch,
     victim_required,
 )
@@ -66,7 +71,7 @@ from victims.selectors import (
     victim_own_copy,
     victim_timeline,
 )
-from victims.services import victim_choose_discreet_messages
+from victims.services import victim_choose_discreet_messages, victim_choose_language
 from victims.sign_in import (
     sign_in_attempt_start,
     sign_in_code_check,
@@ -135,7 +140,9 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
         if check.outcome == SignInOutcome.SIGNED_IN:
             assert check.victim_id is not None and check.case_id is not None
             portal_sign_in(request, victim_id=check.victim_id, case_id=check.case_id)
-            return _redirect("victims:case")
+            response = _redirect("victims:case")
+            portal_language_at_sign_in(request, response, victim_id=check.victim_id)
+            return response
         if check.outcome in (SignInOutcome.TOO_MANY_WRONG, SignInOutcome.ENDED):
             return _code_ended(request, check.outcome)
         form = _code_form_with_error(CODE_ERRORS[check.outcome])
@@ -188,11 +195,56 @@ def _code_ended(request: HttpRequest, outcome: SignInOutcome) -> HttpResponse:
     )
 
 
+@csrf_exempt
+@require_POST
+@never_cache
+def choose_language(request: HttpRequest) -> HttpResponse:
+    """The language switcher: Django's set_language (the cookie, and back to a
+    safe `next`), for an offered language only. A signed-in victim's choice is saved
+    on their record too, so that messages come in it.
+
+    Without a session the switch only sets a cookie, so it needs no CSRF token:
+    asking for one would store a session for every visitor to every page, and leave
+    a cookie behind after signing out. A signed-in victim's form carries one, and
+    it is checked before their record changes."""
+    language = request.POST.get("language", "")
+    if language not in dict(settings.LANGUAGES):
+        return render(request, "400.html", status=400)
+    link = portal_signed_in_link(request)
+    if link is not None:
+        refused = CsrfViewMiddleware(_no_response).process_view(
+            request, _no_response, (), {}
+        )
+        if refused is not None:
+            return refused
+    response = set_language(request)
+    if link is not None:
+        victim_choose_language(victim=link.victim, language_code=language)
+    return response
+
+
+def _no_response(request: HttpRequest) -> HttpResponse:
+    """A view that is not exempt, for CsrfViewMiddleware's check alone."""
+    raise AssertionError("never called")
+
+
+def _forget_language(response: HttpResponse) -> HttpResponse:
+    """Signing out leaves nothing in the browser, the language included: it is on
+    the victim's record, and their next sign-in brings it back."""
+    response.delete_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,  # type: ignore[arg-type]
+    )
+    return response
+
+
 @require_POST
 @never_cache
 def sign_out(request: HttpRequest) -> HttpResponse:
     portal_sign_out(request, reason=SignOutReason.SIGNED_OUT)
-    return _redirect("victims:signed_out")
+    return _forget_language(_redirect("victims:signed_out"))
 
 
 @require_safe
@@ -201,7 +253,7 @@ def exit_this_page(request: HttpRequest) -> HttpResponse:
     """Leave quickly: end any session here, then go to an everyday website. A link,
     not a form, so that it works in one tap and without JavaScript."""
     portal_sign_out(request, reason=SignOutReason.EXITED)
-    return HttpResponseRedirect(settings.EXIT_THIS_PAGE_URL)
+    return _forget_language(HttpResponseRedirect(settings.EXIT_THIS_PAGE_URL))
 
 
 @require_safe
@@ -222,7 +274,7 @@ def timed_out(request: HttpRequest) -> HttpResponse:
     """Where the time-out warning sends a victim when time runs out: the session ends
     here, on the server, then the page says what happened and shows nothing else."""
     portal_sign_out(request, reason=SignOutReason.IDLE)
-    return render(request, "victims/session_ended.html")
+    return _forget_language(render(request, "victims/session_ended.html"))
 
 
 @require_POST
