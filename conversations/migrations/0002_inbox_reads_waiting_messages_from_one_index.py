@@ -5,20 +5,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0009_messages_with_victims'),
-        ('conversations', '0001_conversations_and_messages'),
+        ("cases", "0009_messages_with_victims"),
+        ("conversations", "0001_conversations_and_messages"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='message',
-            name='message_waiting',
+            model_name="message",
+            name="message_waiting",
         ),
         migrations.AddIndex(
-            model_name='message',
-            index=models.Index(condition=models.Q(('answered_at__isnull', True), ('author_kind', 'victim')), fields=['force', 'sent_at', 'id'], include=('reply_due_at', 'read_by_staff_at', 'case'), name='message_waiting_inbox'),
+            model_name="message",
+            index=models.Index(
+                condition=models.Q(
+                    ("answered_at__isnull", True), ("author_kind", "victim")
+                ),
+                fields=["force", "sent_at", "id"],
+                include=("reply_due_at", "read_by_staff_at", "case"),
+                name="message_waiting_inbox",
+            ),
         ),
     ]
