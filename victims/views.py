@@ -24,6 +24,8 @@ from django.views.decorators.http import (
 )
 
 from cases.constants import STAGE_EXPLANATIONS, Stage
+from conversations.selectors import victim_conversation
+from conversations.services import messages_read
 from feedback.constants import Wave
 from feedback.services import (
     feedback_signed_out_offer,
@@ -314,9 +316,20 @@ def contact_preferences(request: PortalRequest) -> HttpResponse:
 
 
 def _own_copy(request: PortalRequest, *, page: str) -> dict:
+    """The victim's own copy, with their conversation as their Messages page shows
+    it: its messages are read (audited, one row each) as there; none while paused."""
     link = request.portal
     portal_page_viewed(link, page=page, shows_case=False)
-    return victim_own_copy(link=link)
+    conversation, messages = victim_conversation(
+        case_id=link.case_id, victim_id=link.victim_id
+    )
+    if conversation is not None and conversation.is_paused:
+        return victim_own_copy(link=link, conversation=None)
+    if conversation is not None:
+        messages_read(
+            actor=link.victim, reads=[(conversation, messages)], by_victim=True
+        )
+    return victim_own_copy(link=link, conversation=messages)
 
 
 @require_safe
