@@ -284,18 +284,21 @@ def feedback_answer(
     answers: Answers,
     via: str,
     language: str,
+    case: Case | None = None,
 ) -> AnswerOutcome:
     """Take a victim's answers to an open wave: mark it answered and put the answers
     in the pool, sealed, in one transaction. Nothing is audited or logged and no
     message is sent, so that nothing records when this victim answered beside what
-    they said. A second answer to the same wave is refused."""
+    they said. A second answer to the same wave is refused. `case`, if the caller
+    has it loaded already, saves reading it again."""
     if not _close_offer(
         victim_id=victim_id, case_id=case_id, wave=wave, state=OfferState.ANSWERED
     ):
         return AnswerOutcome.ALREADY
-    case = Case.objects.only(
-        "force_id", "offence_category", "stage", "closing_reason"
-    ).get(pk=case_id)
+    if case is None or case.pk != case_id:
+        case = Case.objects.only(
+            "force_id", "offence_category", "stage", "closing_reason"
+        ).get(pk=case_id)
     payload = {
         "force": case.force_id,
         "offence_group": OFFENCE_GROUPS.get(case.offence_category, OffenceGroup.OTHER),

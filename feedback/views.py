@@ -16,6 +16,7 @@ from django.views.decorators.http import (
     require_safe,
 )
 
+from cases.models import Case
 from feedback.constants import SUBMIT_LIMITS, Via, Wave
 from feedback.forms import FeedbackForm
 from feedback.services import (
@@ -49,11 +50,15 @@ def _survey(
     wave: str | None,
     signed_in: bool,
     token: str = "",
+    case: Case | None = None,
 ) -> HttpResponse:
     """Show the survey for one open wave, or take its answers. After signing out
-    there is no session: the signed-out page's `token` is carried instead."""
-    if wave is None or not feedback_wave_is_open(
-        victim_id=victim_id, case_id=case_id, wave=wave
+    there is no session: the signed-out page's `token` is carried instead. An
+    answer to a wave no longer open is refused by feedback_answer itself, in its
+    transaction, so a POST does not ask first."""
+    if wave is None or (
+        request.method != "POST"
+        and not feedback_wave_is_open(victim_id=victim_id, case_id=case_id, wave=wave)
     ):
         return _already(request, signed_in=signed_in)
     form = FeedbackForm(request.POST or None, initial={"wave": wave})
@@ -82,6 +87,7 @@ def _survey(
                 if signed_in
                 else Via.PORTAL,
                 language=translation.get_language() or "",
+                case=case,
             )
             if outcome == AnswerOutcome.ALREADY:
                 return _already(request, signed_in=signed_in)
@@ -132,6 +138,7 @@ def survey(request: PortalRequest) -> HttpResponse:
         case_id=link.case_id,
         wave=wave,
         signed_in=True,
+        case=link.case,
     )
 
 
