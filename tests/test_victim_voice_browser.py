@@ -66,7 +66,7 @@ def test_the_survey_and_its_pages_have_no_accessibility_violations(
     _assert_accessible(page, "already answered")
     page.goto(site["url"] + "/case/")
     _submit(page, "Sign out")
-    page.wait_for_url("**/signed-out/")
+    page.wait_for_url("**/signed-out/**")
     _assert_accessible(page, "signed out")
 
 
@@ -120,7 +120,7 @@ def test_the_survey_works_without_javascript_320_pixels_wide(
     fits("thank you")
     tab.goto(site["url"] + "/case/")
     _submit(tab, "Sign out")
-    tab.wait_for_url("**/signed-out/")
+    tab.wait_for_url("**/signed-out/**")
     fits("signed out")
     context.close()
 
