@@ -49,6 +49,7 @@ TARGETS = {
     "officer_pages_p95_ms": 300,
     "messages_page_vs_case_page_p95": 1.5,
     "messages_inbox_p95_ms": 300,
+    "survey_post_vs_case_page_p95": 1.5,
     "pipeline_ratio": 0.5,
     "feedback_dashboard_p95_ms": 500,
     "public_page_p95_ms": 50,
@@ -229,6 +230,9 @@ def _targets(results: dict) -> dict:
             large["messages_page"]["p95_ms"] / large["case_page"]["p95_ms"], 2
         ),
         "messages_inbox_p95_ms": large["officer_pages"]["messages_inbox"]["p95_ms"],
+        "survey_post_vs_case_page_p95": round(
+            large["survey_post"]["p95_ms"] / large["case_page"]["p95_ms"], 2
+        ),
     }
     met = {
         "case_page_ratio": measured["case_page_ratio"] >= TARGETS["case_page_ratio"],
@@ -244,6 +248,8 @@ def _targets(results: dict) -> dict:
         <= TARGETS["messages_page_vs_case_page_p95"],
         "messages_inbox_p95_ms": measured["messages_inbox_p95_ms"]
         < TARGETS["messages_inbox_p95_ms"],
+        "survey_post_vs_case_page_p95": measured["survey_post_vs_case_page_p95"]
+        <= TARGETS["survey_post_vs_case_page_p95"],
     }
     return {
         name: {"measured": measured[name], "target": TARGETS[name], "met": met[name]}
@@ -276,6 +282,9 @@ def table(results: dict) -> str:
     lines.append(row("victim case page", small["case_page"], large["case_page"]))
     lines.append(
         row("victim messages page", small["messages_page"], large["messages_page"])
+    )
+    lines.append(
+        row("victim survey answer (POST)", small["survey_post"], large["survey_post"])
     )
     for name in large["admin_case_list"]:
         lines.append(

@@ -105,11 +105,15 @@ class Message(models.Model):
         ]
         indexes = [
             models.Index(fields=["conversation", "sent_at"], name="message_in_order"),
-            # The inboxes and the overdue task: victims' messages still waiting.
+            # The inboxes: victims' messages still waiting, in the inbox's order
+            # (so that its first page stops after 50 entries), carrying what the
+            # counts and the officer filter read, so that PostgreSQL counts a
+            # force's waiting messages from the index alone.
             models.Index(
-                fields=["force", "sent_at"],
+                fields=["force", "sent_at", "id"],
+                include=["reply_due_at", "read_by_staff_at", "case"],
                 condition=Q(author_kind=AuthorKind.VICTIM, answered_at__isnull=True),
-                name="message_waiting",
+                name="message_waiting_inbox",
             ),
             models.Index(
                 fields=["reply_due_at"],

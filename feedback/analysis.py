@@ -16,11 +16,14 @@ with small numbers suppressed so that no figure rests on fewer than 10 people.
 import datetime
 import math
 import re
+import secrets
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Sum
+from django.db.models import CharField, Count, Sum, Value
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
@@ -208,15 +211,45 @@ def period_months(
 _SUMMED = ["responses", *(key for keys in _QUESTION_KEYS for key in keys[1:])]
 
 
-def _counts(force_id: int, since: datetime.date, *by: str) -> list[dict]:
-    """The period's counts, added up by `by` in the database, from FeedbackCount
-    (one row per month and group, kept as responses are written out)."""
-    return list(
-        FeedbackCount.objects.filter(force_id=force_id, month__gte=since)
-        .values(*by)
-        .annotate(**{name: Sum(name) for name in _SUMMED})
+# The ways the figures are broken down: one table each, and the uptake's pair.
+BREAKDOWNS: tuple[tuple[str, ...], ...] = (
+    ("month",),
+    ("language",),
+    ("offence_group",),
+    ("stage_group",),
+    ("wave",),
+    ("via", "wave"),
+)
+
+
+def _counts(force_id: int, since: datetime.date) -> dict[tuple[str, ...], list[dict]]:
+    """The period's counts added up in the database for each of BREAKDOWNS, from
+    FeedbackCount (one row per month and group, kept as responses are written
+    out), in one query: a UNION ALL of one GROUP BY per breakdown, each keyed by
+    text so that the branches line up."""
+    period = FeedbackCount.objects.filter(force_id=force_id, month__gte=since)
+    sums = {name: Sum(name) for name in _SUMMED}
+    branches = [
+        period.values(
+            breakdown=Value(index),
+            first=Cast(by[0], CharField()),
+            second=Cast(by[1], CharField())
+            if len(by) > 1
+            else Value("", output_field=CharField()),
+        )
+        .annotate(**sums)
         .order_by()
-    )
+        for index, by in enumerate(BREAKDOWNS)
+    ]
+    result: dict[tuple[str, ...], list[dict]] = {by: [] for by in BREAKDOWNS}
+    for row in branches[0].union(*branches[1:], all=True):
+        by = BREAKDOWNS[row.pop("breakdown")]
+        first, second = row.pop("first"), row.pop("second")
+        keys = dict(zip(by, (first, second), strict=False))
+        if "month" in keys:
+            keys["month"] = datetime.date.fromisoformat(keys["month"])
+        result[by].append({**keys, **row})
+    return result
 
 
 def _table(key, title, first_column, counts, choices, attribute) -> Table:
@@ -238,11 +271,12 @@ def _table(key, title, first_column, counts, choices, attribute) -> Table:
 def feedback_report(*, force: Force, months: int = 12) -> Report:
     """Return a force's figures over the last `months` months: overall, by month,
     quarter, offence group, stage, language and wave; uptake; and the kept-informed
-    share beside the Victims' Code on-time rate. Nine queries, each adding up at
-    most a few thousand rows."""
+    share beside the Victims' Code on-time rate. Four queries: the counts (adding
+    up a few thousand rows), the invitations, and the Code figures (two)."""
     period = period_months(months)
     since = period[0]
-    counts = _counts(force.pk, since, "month")
+    breakdowns = _counts(force.pk, since)
+    counts = breakdowns[("month",)]
     overall = Row(label=gettext("All"))
     by_month = {month: Row(label=_month_label(month), key=month) for month in period}
     quarters: dict[tuple[int, int], Row] = {}
@@ -268,7 +302,7 @@ def feedback_report(*, force: Force, months: int = 12) -> Report:
     _suppress(month_rows, margins.values())
     quarter_rows = list(quarters.values())
     _suppress(quarter_rows)
-    by_language = _counts(force.pk, since, "language")
+    by_language = breakdowns[("language",)]
     languages = {row["language"]: row["language"] for row in by_language}
     tables = [
         Table("month", gettext("By month"), gettext("Month"), month_rows),
@@ -277,7 +311,7 @@ def feedback_report(*, force: Force, months: int = 12) -> Report:
             "offence_group",
             gettext("By offence group"),
             gettext("Offence group"),
-            _counts(force.pk, since, "offence_group"),
+            breakdowns[("offence_group",)],
             dict(OffenceGroup.choices),
             "offence_group",
         ),
@@ -285,7 +319,7 @@ def feedback_report(*, force: Force, months: int = 12) -> Report:
             "stage_group",
             gettext("By stage or outcome when they answered"),
             gettext("Stage or outcome"),
-            _counts(force.pk, since, "stage_group"),
+            breakdowns[("stage_group",)],
             dict(StageGroup.choices),
             "stage_group",
         ),
@@ -301,7 +335,7 @@ def feedback_report(*, force: Force, months: int = 12) -> Report:
             "wave",
             gettext("By wave"),
             gettext("Wave"),
-            _counts(force.pk, since, "wave"),
+            breakdowns[("wave",)],
             dict(Wave.choices),
             "wave",
         ),
@@ -311,7 +345,7 @@ def feedback_report(*, force: Force, months: int = 12) -> Report:
         months=period,
         overall=overall,
         tables=tables,
-        uptake=_uptake(force.pk, since, _counts(force.pk, since, "via", "wave")),
+        uptake=_uptake(force.pk, since, breakdowns[("via", "wave")]),
         accountability=_accountability(force.pk, period, by_month),
     )
 
@@ -451,16 +485,34 @@ def feedback_comments(*, force: Force, month: str | None, months: int = 12) -> C
     chosen = chosen or (eligible[0] if eligible else None)
     comments: list[str] = []
     if chosen is not None:
-        comments = [
-            redact(text)
-            for text in FeedbackResponse.objects.filter(force=force, month=chosen)
-            .exclude(improve="")
-            .order_by("?")
-            .values_list("improve", flat=True)[:FREE_TEXT_SHOWN]
-        ]
+        comments = [redact(text) for text in _random_comments(force.pk, chosen)]
     return Comments(
         months=[(m, _month_label(m)) for m in eligible], month=chosen, comments=comments
     )
+
+
+def _random_comments(force_id: int, month: datetime.date) -> list[str]:
+    """Return up to FREE_TEXT_SHOWN of the month's comments, chosen at random and
+    shuffled. Response ids are random, so the comments that follow a random id in
+    id order are a random choice: read through the comments' index (force, month,
+    id), without sorting a whole month's comments. Two queries at most."""
+    comments = FeedbackResponse.objects.filter(force_id=force_id, month=month).exclude(
+        improve=""
+    )
+    start = uuid.uuid4()
+    texts = list(
+        comments.filter(id__gte=start)
+        .order_by("id")
+        .values_list("improve", flat=True)[:FREE_TEXT_SHOWN]
+    )
+    if len(texts) < FREE_TEXT_SHOWN:  # wrap round to the first ids
+        texts += (
+            comments.filter(id__lt=start)
+            .order_by("id")
+            .values_list("improve", flat=True)[: FREE_TEXT_SHOWN - len(texts)]
+        )
+    secrets.SystemRandom().shuffle(texts)
+    return texts
 
 
 def _published(share: Share) -> dict:

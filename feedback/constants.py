@@ -137,6 +137,10 @@ IMPROVE_MAX_LENGTH = 1200
 SUPPRESS_BELOW = 10
 EXPORT_ROUNDING = 5
 
+# How long the signed-out page's offer of the survey lasts: the token it carries
+# (feedback.services.feedback_signed_out_token) is refused after this.
+SIGNED_OUT_TOKEN_SECONDS = 10 * 60
+
 SUBMIT_LIMITS = (
     RateLimit(counter="feedback_submit", scope="ip", hits=20, seconds=60 * 60),
 )

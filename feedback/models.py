@@ -96,10 +96,12 @@ class FeedbackResponse(models.Model):
         ]
         indexes = [
             models.Index(fields=["force", "month"], name="feedback_force_month"),
+            # The comments of a month, in the random order of their ids
+            # (feedback.analysis._random_comments).
             models.Index(
-                fields=["force", "month"],
+                fields=["force", "month", "id"],
                 condition=~models.Q(improve=""),
-                name="feedback_force_month_comments",
+                name="feedback_comments_by_id",
             ),
         ]
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from django.conf import settings
+from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
@@ -35,6 +36,7 @@ from cases.working_days import LONDON
 from feedback.constants import (
     MOMENT_WAVES,
     OFFENCE_GROUPS,
+    SIGNED_OUT_TOKEN_SECONDS,
     WAVE_PRIORITY,
     OffenceGroup,
     OfferState,
@@ -187,6 +189,57 @@ def feedback_wave_is_open(*, victim_id: int, case_id: int, wave: str) -> bool:
     return state == OfferState.OFFERED
 
 
+# Tokens made for the signed-out page are good for nothing else.
+SIGNED_OUT_SALT = "feedback.signed_out"
+
+
+def feedback_signed_out_token(*, victim_id: int, case_id: int) -> str | None:
+    """Open the signed-out wave for the victim signing out (its offer row, holding
+    no time, written once) and return a token for the signed-out page; None once
+    that wave is answered or dismissed.
+
+    Signing out leaves no session or cookie behind, so the page carries the
+    survey in this token instead: signed, salted and stamped, so that it cannot be
+    forged and lasts SIGNED_OUT_TOKEN_SECONDS. It names only the offer (a number
+    that means nothing outside the database): no crime, stage or case detail, as
+    the page may be seen by someone else. Answering closes the offer, so a token
+    answers once."""
+    offer, _created = FeedbackOffer.objects.get_or_create(
+        victim_id=victim_id, case_id=case_id, wave=Wave.SIGNED_OUT
+    )
+    if offer.state != OfferState.OFFERED:
+        return None
+    return signing.TimestampSigner(salt=SIGNED_OUT_SALT).sign_object(
+        {"offer": offer.pk}
+    )
+
+
+@dataclass(frozen=True)
+class SignedOutOffer:
+    victim_id: int
+    case_id: int
+    wave: str = Wave.SIGNED_OUT
+
+
+def feedback_signed_out_offer(*, token: str) -> SignedOutOffer | None:
+    """Return the victim and case a signed-out page's token was made for, if it is
+    genuine and not yet SIGNED_OUT_TOKEN_SECONDS old; else None. Whether the wave
+    is still open is the caller's question (feedback_wave_is_open)."""
+    try:
+        data = signing.TimestampSigner(salt=SIGNED_OUT_SALT).unsign_object(
+            token, max_age=SIGNED_OUT_TOKEN_SECONDS
+        )
+        offer_id = int(data["offer"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
+    row = (
+        FeedbackOffer.objects.filter(pk=offer_id, wave=Wave.SIGNED_OUT)
+        .values_list("victim_id", "case_id")
+        .first()
+    )
+    return SignedOutOffer(victim_id=row[0], case_id=row[1]) if row else None
+
+
 class AnswerOutcome(StrEnum):
     ANSWERED = "answered"
     DISMISSED = "dismissed"
@@ -231,18 +284,21 @@ def feedback_answer(
     answers: Answers,
     via: str,
     language: str,
+    case: Case | None = None,
 ) -> AnswerOutcome:
     """Take a victim's answers to an open wave: mark it answered and put the answers
     in the pool, sealed, in one transaction. Nothing is audited or logged and no
     message is sent, so that nothing records when this victim answered beside what
-    they said. A second answer to the same wave is refused."""
+    they said. A second answer to the same wave is refused. `case`, if the caller
+    has it loaded already, saves reading it again."""
     if not _close_offer(
         victim_id=victim_id, case_id=case_id, wave=wave, state=OfferState.ANSWERED
     ):
         return AnswerOutcome.ALREADY
-    case = Case.objects.only(
-        "force_id", "offence_category", "stage", "closing_reason"
-    ).get(pk=case_id)
+    if case is None or case.pk != case_id:
+        case = Case.objects.only(
+            "force_id", "offence_category", "stage", "closing_reason"
+        ).get(pk=case_id)
     payload = {
         "force": case.force_id,
         "offence_group": OFFENCE_GROUPS.get(case.offence_category, OffenceGroup.OTHER),

@@ -11,6 +11,16 @@ urlpatterns = [
     path("your-say/no-thanks/", views.dismiss, name="dismiss"),
     path("your-say/thank-you/", views.thanks, name="thanks"),
     path(
+        "your-say/after-signing-out/",
+        views.survey_after_sign_out,
+        name="after_sign_out",
+    ),
+    path(
+        "your-say/after-signing-out/no-thanks/",
+        views.dismiss_after_sign_out,
+        name="dismiss_after_sign_out",
+    ),
+    path(
         "your-say/<str:channel>/",
         views.invitation,
         name="invitation",

@@ -1,5 +1,6 @@
-"""The survey pages: offered on the case page, after signing out, and from an
-invitation. Nothing here audits or logs an answer (see feedback/services.py)."""
+"""The survey pages: offered on the case page, after signing out (through the
+signed-out page's token, as no session is left), and from an invitation. Nothing
+here audits or logs an answer (see feedback/services.py)."""
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS
@@ -8,12 +9,14 @@ from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import (
     require_http_methods,
     require_POST,
     require_safe,
 )
 
+from cases.models import Case
 from feedback.constants import SUBMIT_LIMITS, Via, Wave
 from feedback.forms import FeedbackForm
 from feedback.services import (
@@ -21,6 +24,7 @@ from feedback.services import (
     Answers,
     feedback_answer,
     feedback_dismiss,
+    feedback_signed_out_offer,
     feedback_wave_for_case_page,
     feedback_wave_is_open,
 )
@@ -45,10 +49,16 @@ def _survey(
     case_id: int,
     wave: str | None,
     signed_in: bool,
+    token: str = "",
+    case: Case | None = None,
 ) -> HttpResponse:
-    """Show the survey for one open wave, or take its answers."""
-    if wave is None or not feedback_wave_is_open(
-        victim_id=victim_id, case_id=case_id, wave=wave
+    """Show the survey for one open wave, or take its answers. After signing out
+    there is no session: the signed-out page's `token` is carried instead. An
+    answer to a wave no longer open is refused by feedback_answer itself, in its
+    transaction, so a POST does not ask first."""
+    if wave is None or (
+        request.method != "POST"
+        and not feedback_wave_is_open(victim_id=victim_id, case_id=case_id, wave=wave)
     ):
         return _already(request, signed_in=signed_in)
     form = FeedbackForm(request.POST or None, initial={"wave": wave})
@@ -73,8 +83,11 @@ def _survey(
                     contact=data["contact"],
                     improve=data["improve"],
                 ),
-                via=request.session.pop(VIA_SESSION_KEY, Via.PORTAL),
+                via=request.session.pop(VIA_SESSION_KEY, Via.PORTAL)
+                if signed_in
+                else Via.PORTAL,
                 language=translation.get_language() or "",
+                case=case,
             )
             if outcome == AnswerOutcome.ALREADY:
                 return _already(request, signed_in=signed_in)
@@ -88,8 +101,11 @@ def _survey(
             "form": form,
             "wave": wave,
             "others": settings.FEEDBACK_POOL_BATCH_MIN - 1,
-            "action": "feedback:survey",
-            "dismiss": "feedback:dismiss",
+            "action": "feedback:survey" if signed_in else "feedback:after_sign_out",
+            "dismiss": "feedback:dismiss"
+            if signed_in
+            else "feedback:dismiss_after_sign_out",
+            "token": token,
         },
         status=status,
     )
@@ -122,6 +138,7 @@ def survey(request: PortalRequest) -> HttpResponse:
         case_id=link.case_id,
         wave=wave,
         signed_in=True,
+        case=link.case,
     )
 
 
@@ -133,6 +150,47 @@ def dismiss(request: PortalRequest) -> HttpResponse:
     if wave is not None:
         feedback_dismiss(victim_id=link.victim_id, case_id=link.case_id, wave=wave)
     return _see_other("victims:case")
+
+
+def _signed_out_offer(request: HttpRequest):
+    source = request.POST if request.method == "POST" else request.GET
+    token = source.get("token", "")
+    return token, feedback_signed_out_offer(token=token)
+
+
+def _ended(request: HttpRequest) -> HttpResponse:
+    return render(request, "feedback/ended.html", status=400)
+
+
+# No session survives signing out to hold a CSRF token (writing one would set a
+# cookie): the signed, short-lived token, which only the signed-out page was given,
+# stands in for it, and answering closes the wave so that it works once.
+@require_http_methods(["GET", "HEAD", "POST"])
+@csrf_exempt
+@never_cache
+def survey_after_sign_out(request: HttpRequest) -> HttpResponse:
+    token, offer = _signed_out_offer(request)
+    if offer is None:
+        return _ended(request)
+    return _survey(
+        request,
+        victim_id=offer.victim_id,
+        case_id=offer.case_id,
+        wave=offer.wave,
+        signed_in=False,
+        token=token,
+    )
+
+
+@require_POST
+@csrf_exempt
+@never_cache
+def dismiss_after_sign_out(request: HttpRequest) -> HttpResponse:
+    _token, offer = _signed_out_offer(request)
+    if offer is None:
+        return _ended(request)
+    feedback_dismiss(victim_id=offer.victim_id, case_id=offer.case_id, wave=offer.wave)
+    return _see_other("victims:signed_out")
 
 
 @require_safe

@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 ANONYMISED_NAME = "Anonymised victim"
 # What a name, email address or phone number found in free text becomes.
 REMOVED = "[removed]"
+# Why a victim's message still waiting when their data was erased needs no reply.
+ERASED_NO_REPLY = "The victim's data was erased."
 
 
 class ErasureReason(models.TextChoices):

@@ -5,7 +5,8 @@ erasing a victim's data early, at their request. Both go through `_anonymise`.
    cases was closed (a victim on no case: that long after they were recorded).
 2. Anonymising removes their name, email address, phone number and records-system id,
    wherever they are held: the victim row, the free text of their cases, the admin's
-   history, their sign-in attempts and the errors of their messages. It keeps what
+   history, the text of their conversations with the police (both sides), their
+   sign-in attempts and the errors of their messages. It keeps what
    the compliance and feedback figures count: the victim row itself, their cases, when
    and how they were told, enhanced rights and language.
 3. The audit trail is kept as it is: it never held names or addresses, and the
@@ -32,8 +33,15 @@ from accounts.models import User
 from audit.constants import AuditAction, ObjectType
 from audit.services import Actor, audit_record
 from cases.models import Case, TimelineEntry
+from conversations.constants import AuthorKind
+from conversations.models import Conversation, Message
 from notifications.models import Notification
-from privacy.constants import ANONYMISED_NAME, REMOVED, ErasureReason
+from privacy.constants import (
+    ANONYMISED_NAME,
+    ERASED_NO_REPLY,
+    REMOVED,
+    ErasureReason,
+)
 from privacy.models import VictimErasure
 from victims.constants import ContactPreference
 from victims.models import CaseVictim, SignInAttempt, Victim
@@ -134,6 +142,7 @@ def _anonymise(victim: Victim) -> Counter:
     ).update(object_repr=f"{ANONYMISED_NAME} {victim.pk}")
     _total, deleted = SignInAttempt.objects.filter(victim=victim).delete()
     counts["sign_in_attempts_deleted"] += deleted.get(SignInAttempt._meta.label, 0)
+    counts += _conversations_erase(victim)
     # A provider's error can quote the address it refused.
     counts["message_errors_cleared"] += (
         Notification.objects.filter(victim=victim)
@@ -162,6 +171,25 @@ def _anonymise(victim: Victim) -> Counter:
         ]
     )
     counts["victims_anonymised"] += 1
+    return counts
+
+
+def _conversations_erase(victim: Victim) -> Counter:
+    """Remove the text of the victim's conversations, both sides (a reply can
+    quote or name them), and staff's reasons for pausing or needing no reply; keep
+    when each message was sent, due and answered, which the reply clock counts. A
+    message still waiting needs no reply now: it leaves the officer's inbox."""
+    counts: Counter = Counter()
+    messages = Message.objects.filter(conversation__victim=victim)
+    counts["conversation_messages_erased"] += messages.exclude(
+        text=REMOVED, no_reply_reason=""
+    ).update(text=REMOVED, no_reply_reason="")
+    messages.filter(author_kind=AuthorKind.VICTIM, answered_at__isnull=True).update(
+        answered_at=timezone.now(), no_reply_reason=ERASED_NO_REPLY
+    )
+    Conversation.objects.filter(victim=victim).exclude(pause_reason="").update(
+        pause_reason=""
+    )
     return counts
 
 
@@ -235,6 +263,7 @@ def retention_run(*, now: datetime.datetime | None = None) -> dict[str, int]:
             "case_texts_scrubbed",
             "timeline_texts_scrubbed",
             "admin_history_scrubbed",
+            "conversation_messages_erased",
             "sign_in_attempts_deleted",
             "message_errors_cleared",
             "outbox_files_deleted",

@@ -170,7 +170,28 @@ def test_the_inbox_makes_a_fixed_number_of_queries(
     with CaptureQueriesContext(connection) as more:
         page = officer_client.get(INBOX).content.decode()
     assert page.count("(unread)") == 6
-    assert len(more) == len(few)
+    assert len(more) == len(few) == INBOX_QUERIES
+
+
+# The session, the user, their second factor, their permissions (user and group),
+# then the first page of waiting messages (with case, officer, conversation and
+# victim) and the counts.
+INBOX_QUERIES = 7
+
+
+def test_the_force_wide_inbox_makes_the_same_number_of_queries(
+    client, supervisor, force, officer, django_assert_num_queries
+):
+    verified_staff_client(client, supervisor)
+    for number in range(3):
+        link = CaseVictimFactory(
+            case=CaseFactory(force=force, officer_in_charge=officer)
+        )
+        _ask(link, days_ago=number)
+    client.get(INBOX + "?all=1")
+    with django_assert_num_queries(INBOX_QUERIES):
+        page = client.get(INBOX + "?all=1").content.decode()
+    assert "3 messages waiting for a reply" in page
 
 
 def test_open_conversations_move_with_the_case_to_a_new_officer(

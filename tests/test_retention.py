@@ -108,6 +108,69 @@ def test_it_keeps_the_coarse_facts_the_figures_need(victim_link, officer, case):
     assert victim.notifications.count() > 0  # when and how they were told
 
 
+def _conversation(link, officer, *, closed_case=None):
+    """The victim writes (naming themself), the officer replies, the victim writes
+    again (still waiting)."""
+    from conversations.services import message_send_by_staff, message_send_by_victim
+
+    message_send_by_victim(link=link, text=f"This is {NAME}, ring {EMAIL} please.")
+    message_send_by_staff(
+        case=link.case,
+        victim_id=link.victim_id,
+        text=f"Hello {NAME}, I will call you.",
+        actor=officer,
+        officer=officer,
+    )
+    message_send_by_victim(link=link, text="Thank you.")
+
+
+def test_the_job_erases_the_conversations_text_and_keeps_its_clock(
+    victim_link, officer, case, django_capture_on_commit_callbacks
+):
+    from conversations.models import Conversation, Message
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _conversation(victim_link, officer)
+    Conversation.objects.update(pause_reason=f"{NAME}'s partner has the phone")
+    _close(case, officer)
+    assert retention_run(now=_days_later(364))["conversation_messages_erased"] == 0
+    assert Message.objects.filter(text__contains=NAME).count() == 2
+
+    counts = retention_run(now=_days_later(366))
+    assert counts["conversation_messages_erased"] == 3
+    texts = set(Message.objects.values_list("text", flat=True))
+    assert texts == {"[removed]"}
+    assert Conversation.objects.get().pause_reason == ""
+    # When each was sent, due and answered stays for the reply clock; the one
+    # still waiting needs no reply any more.
+    assert Message.objects.filter(reply_due_at__isnull=False).count() == 2
+    assert not Message.objects.filter(
+        author_kind="victim", answered_at__isnull=True
+    ).exists()
+    assert Message.objects.count() == 3
+
+
+def test_erasing_on_request_erases_the_conversation_too(
+    victim_link, officer, supervisor, case, django_capture_on_commit_callbacks
+):
+    from conversations.models import Message
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _conversation(victim_link, officer)
+    other = CaseVictimFactory(case=case, victim__full_name="Another Person")
+    with django_capture_on_commit_callbacks(execute=True):
+        from conversations.services import message_send_by_victim
+
+        message_send_by_victim(link=other, text="Mine stays.")
+    victim_erase(
+        victim=victim_link.victim, reason=ErasureReason.VICTIM_ASKED, actor=supervisor
+    )
+    assert not Message.objects.filter(text__contains=NAME).exists()
+    assert Message.objects.filter(text="Mine stays.").exists()
+    event = AuditEvent.objects.get(action="erase", object_type="victim")
+    assert event.detail["conversation_messages_erased"] == 3
+
+
 def test_a_victim_on_a_case_still_open_is_kept(victim_link, officer, force):
     closed = CaseFactory(force=force, crime_reference="NS/00002/26")
     CaseVictimFactory(case=closed, victim=victim_link.victim)
@@ -296,6 +359,8 @@ def test_after_the_job_the_victim_is_in_no_text_column_of_the_database(
         )
     sign_in(client, django_capture_on_commit_callbacks, portal, REFERENCE, EMAIL)
     client.get("/your-data/")
+    with django_capture_on_commit_callbacks(execute=True):
+        _conversation(link, officer)
     response = officer_client.get(f"/admin/victims/victim/{victim.pk}/change/")
     assert response.status_code == 200
     from django.contrib.admin.models import CHANGE, LogEntry

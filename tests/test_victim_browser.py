@@ -207,7 +207,7 @@ def test_every_victim_page_has_no_accessibility_violations(page, site, portal):
         _assert_accessible(page, path)
 
     _submit(page, "Sign out")
-    page.wait_for_url("**/signed-out/")
+    page.wait_for_url("**/signed-out/**")
     _assert_accessible(page, "signed out")
     page.goto(url + "/session-ended/")
     _assert_accessible(page, "session ended")
@@ -283,7 +283,7 @@ def test_after_signing_out_back_shows_no_case_data(page, site, portal):
     page.wait_for_url("**/case/")
     assert TIMELINE_TEXT in page.content()
     _submit(page, "Sign out")
-    page.wait_for_url("**/signed-out/")
+    page.wait_for_url("**/signed-out/**")
 
     page.go_back(wait_until="load")
     html = page.content()
@@ -327,7 +327,7 @@ def test_every_page_works_without_javascript(browser, site, portal):
     page.wait_for_url("**/case/")
     assert TIMELINE_TEXT in page.inner_text("main")
     _submit(page, "Sign out")
-    page.wait_for_url("**/signed-out/")
+    page.wait_for_url("**/signed-out/**")
     page.goto(site["url"] + "/")
     page.click("text=Exit this page")
     _assert_left_the_site(page)
@@ -355,7 +355,7 @@ def test_pages_are_usable_320_pixels_wide(browser, site, portal):
     page.goto(site["url"] + "/case/")
     page.click("button:has-text('Menu')")  # the navigation folds into a menu
     _submit(page, "Sign out")
-    page.wait_for_url("**/signed-out/")
+    page.wait_for_url("**/signed-out/**")
     context.close()
 
 

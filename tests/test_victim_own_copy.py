@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from audit.models import AuditEvent
 from cases.services import case_add_update
@@ -16,6 +17,7 @@ from tests.test_victim_browser import (
     _enter_code,
     _request_code,
 )
+from victims.models import CaseVictim
 
 # The browser tests' fixtures: Debian's chromium, a page, the live site.
 browser = browser_tests.browser
@@ -69,6 +71,52 @@ def test_the_json_copy_has_their_details_case_updates_messages_and_sign_ins(
     assert abouts == {"An update on your case", "A security code to sign in"}
     assert all(message["channel"] and message["status"] for message in data["messages"])
     assert [event["event"] for event in data["sign_ins"]] == ["Signed in"]
+
+
+def test_the_copy_has_their_own_conversation_and_reads_it(
+    victim_client, victim_on_case, case, officer, django_capture_on_commit_callbacks
+):
+    from conversations.services import message_send_by_staff, message_send_by_victim
+
+    with django_capture_on_commit_callbacks(execute=True):
+        message_send_by_victim(link=victim_on_case, text="Any news <b>yet</b>?")
+        message_send_by_staff(
+            case=case,
+            victim_id=victim_on_case.victim_id,
+            text="Not yet, I will tell you.",
+            actor=officer,
+            officer=officer,
+        )
+        other = CaseVictim.objects.exclude(pk=victim_on_case.pk).get(case=case)
+        message_send_by_victim(link=other, text="Another victim's words.")
+    data, raw = _json(victim_client)
+    assert [(m["from"], m["text"]) for m in data["conversation"]] == [
+        ("You", "Any news <b>yet</b>?"),
+        (officer.display_name, "Not yet, I will tell you."),
+    ]
+    page = victim_client.get("/your-data/").content.decode()
+    assert "Any news &lt;b&gt;yet&lt;/b&gt;?" in page
+    for text in (raw, page):
+        assert "Another victim" not in text
+    # Shown, so read: audited one row a message, as on the Messages page.
+    reads = AuditEvent.objects.filter(object_type="message", action="view")
+    assert reads.count() == 4
+
+
+def test_a_paused_conversation_is_not_in_the_copy(
+    victim_client, victim_on_case, django_capture_on_commit_callbacks
+):
+    from conversations.models import Conversation
+    from conversations.services import message_send_by_victim
+
+    with django_capture_on_commit_callbacks(execute=True):
+        message_send_by_victim(link=victim_on_case, text="Please call me.")
+    Conversation.objects.update(paused_at=timezone.now(), pause_reason="Safety")
+    data, raw = _json(victim_client)
+    assert data["conversation"] == [] and not data["conversation_available"]
+    page = victim_client.get("/your-data/").content.decode()
+    assert "Please call me." not in raw and "Please call me." not in page
+    assert "Messages are not available here at the moment." in page
 
 
 def test_it_never_includes_staff_notes_or_other_victims(victim_client):

@@ -4,6 +4,7 @@ never kept by the browser's cache."""
 
 import datetime
 import time
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import time_machine
@@ -90,7 +91,11 @@ def test_signing_out_ends_the_session_on_the_server(victim_client):
     session_key = victim_client.session.session_key
     response = victim_client.post("/sign-out/")
     assert response.status_code == 303
-    assert response["Location"] == "/signed-out/"
+    # The signed-out page, carrying nothing but the survey's signed token
+    # (tests/test_victim_voice_signed_out.py).
+    location = urlsplit(response["Location"])
+    assert location.path == "/signed-out/"
+    assert set(parse_qs(location.query)) <= {"feedback"}
     assert not Session.objects.filter(session_key=session_key).exists()
     assert victim_client.get("/case/")["Location"] == "/sign-in/"
     assert _sign_out_reasons() == ["signed_out"]

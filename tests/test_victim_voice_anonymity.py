@@ -1,4 +1,5 @@
-"""The re-identification attack: 50 victims answer the survey in a known order, and
+"""The re-identification attack: 50 victims answer the survey in a known order
+(30 from the case page, 20 from the signed-out page with its token), and
 someone with full read access to the database, the logs and the audit trail tries
 to tell which response is whose. Every attack must fail: no field links a response
 to anyone, and no order a response can be sorted by (its id, where it sits on disk,
@@ -8,6 +9,7 @@ chance."""
 import logging
 import random
 import uuid
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.apps import apps
@@ -76,6 +78,8 @@ def _physical_order() -> dict[str, int]:
 
 # The responses each flush wrote: what an attacker reads from xmin on PostgreSQL.
 BATCHES: list[set] = []
+# The signed-out page's tokens, which must be kept nowhere.
+TOKENS: list[str] = []
 
 
 @pytest.fixture
@@ -85,6 +89,7 @@ def answered(django_capture_on_commit_callbacks, portal, force, settings, caplog
     pool is flushed as Celery beat would, after the 25th and the 50th answer."""
     settings.FEEDBACK_FLUSH_AFTER_ANSWER = False
     BATCHES.clear()
+    TOKENS.clear()
     caplog.set_level(logging.DEBUG)
     order = list(range(VICTIMS))
     random.Random(12).shuffle(order)
@@ -99,17 +104,31 @@ def answered(django_capture_on_commit_callbacks, portal, force, settings, caplog
             case=case, victim__email=f"a{n}@example.com", victim__force=force
         )
         client = _signed_in(link, REMOTE_ADDR=f"192.0.2.{n + 1}")
+        answers = {
+            "overall": str(1 + position % 5),
+            "improve": f"marker {position:02d}",
+        }
+        if n >= 30:
+            # The 20 victims of assault answer from the signed-out page, with its
+            # token and no session: a group of its own, as the wave differs.
+            location = client.post("/sign-out/")["Location"]
+            (token,) = parse_qs(urlsplit(location).query)["feedback"]
+            TOKENS.append(token)
+            client = Client(REMOTE_ADDR=f"192.0.2.{n + 1}")
+            url, answers = (
+                "/your-say/after-signing-out/",
+                {
+                    **answers,
+                    "wave": Wave.SIGNED_OUT,
+                    "token": token,
+                },
+            )
+        else:
+            url, answers = "/your-say/", {**answers, "wave": Wave.CASE_PAGE}
         audit_before = AuditEvent.objects.count()
         messages_before = Notification.objects.count()
         with django_capture_on_commit_callbacks(execute=True):
-            response = client.post(
-                "/your-say/",
-                {
-                    "wave": Wave.CASE_PAGE,
-                    "overall": str(1 + position % 5),
-                    "improve": f"marker {position:02d}",
-                },
-            )
+            response = client.post(url, answers)
         assert response.status_code == 303
         # Nothing written about the answer beyond the offer and the pool.
         assert AuditEvent.objects.count() == audit_before
@@ -171,6 +190,15 @@ def test_no_field_of_a_response_appears_anywhere_else(answered, caplog):
     }
     # No time finer than the month, and one month for all.
     assert FeedbackResponse.objects.values("month").distinct().count() == 1
+
+
+def test_the_signed_out_pages_tokens_are_kept_nowhere(answered, caplog):
+    assert len(TOKENS) == 20
+    elsewhere = "\n".join(_everything_but_responses())
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    for token in TOKENS:
+        signature = token.rsplit(":", 1)[1]
+        assert signature not in elsewhere and signature not in logged
 
 
 def test_no_audit_row_or_log_line_names_a_response_or_an_answering_victim(
@@ -236,7 +264,8 @@ def test_guessing_from_every_observable_order_does_no_better_than_chance(answere
         for batch in _batches():
             groups: dict[tuple, list] = {}
             for r in batch:
-                groups.setdefault((r.offence_group, r.stage_group, r.via), []).append(r)
+                key = (r.offence_group, r.stage_group, r.via, r.wave)
+                groups.setdefault(key, []).append(r)
             for members in groups.values():
                 assert len(members) >= 10
                 by_answer = sorted(members, key=_answer_position)

@@ -175,6 +175,22 @@ def test_a_made_up_answer_value_is_refused(
     assert "Choose one of the answers" in response.content.decode()
 
 
+def test_the_error_summary_links_a_radio_question_to_its_first_radio(
+    victim_client, django_capture_on_commit_callbacks
+):
+    html = _answer(
+        victim_client, django_capture_on_commit_callbacks, overall="4", informed="9"
+    ).content.decode()
+    start = html.index('class="govuk-error-summary"')
+    summary = html[start : html.index("</ul>", start)]
+    assert '<a href="#id_informed">Choose one of the answers</a>' in summary
+    assert re.search(r'<input class="govuk-radios__input" id="id_informed"', html)
+    empty = _answer(victim_client, django_capture_on_commit_callbacks, improve=" ")
+    assert '<a href="#id_overall">Answer at least one question' in (
+        empty.content.decode()
+    )
+
+
 def test_submissions_are_rate_limited_per_address(
     victim_client, django_capture_on_commit_callbacks
 ):

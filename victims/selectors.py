@@ -1,6 +1,8 @@
 """Reads for the victim portal, each one shaped so a page makes a fixed number of
 queries however long the case's history grows."""
 
+from typing import TYPE_CHECKING
+
 from django.db.models import QuerySet
 from django.db.models.functions import Lower
 from django.utils.translation import gettext
@@ -10,9 +12,13 @@ from audit.models import AuditEvent
 from cases.constants import Stage
 from cases.intervals import interval_label
 from cases.models import SupportService, TimelineEntry
+from conversations.constants import AuthorKind
 from notifications.constants import MessageKind, NotificationStatus
 from victims.constants import Channel
 from victims.models import CaseVictim
+
+if TYPE_CHECKING:
+    from conversations.models import Message
 
 
 def portal_case_link(*, victim_id: int, case_id: int) -> CaseVictim | None:
@@ -63,10 +69,15 @@ def force_support_services(*, force_id: int) -> list[SupportService]:
     return list(SupportService.objects.filter(force_id=force_id))
 
 
-def victim_own_copy(*, link: CaseVictim) -> dict:
+def victim_own_copy(
+    *, link: CaseVictim, conversation: "list[Message] | None" = None
+) -> dict:
     """Return what the portal holds about the signed-in victim and their case: their
-    details and preferences, the updates they can see, the messages sent to them and
-    their sign-ins. Never staff notes, other victims or other cases."""
+    details and preferences, the updates they can see, the messages sent to them,
+    their own conversation with the police (`conversation`, as their Messages page
+    shows it; None while staff have paused it, when the copy, like the page, shows
+    none of it) and their sign-ins. Never staff notes, other victims, other
+    victims' conversations or other cases."""
     victim, case = link.victim, link.case
     about: dict[str, str] = {
         MessageKind.UPDATE: gettext("An update on your case"),
@@ -137,5 +148,23 @@ def victim_own_copy(*, link: CaseVictim) -> dict:
             for entry in victim_timeline(case_id=case.pk)
         ],
         "messages": messages,
+        "conversation": [
+            {
+                "from": _written_by(message, force_name=case.force.name),
+                "sent_at": message.sent_at,
+                "text": message.text,
+            }
+            for message in conversation or []
+        ],
+        "conversation_available": conversation is not None,
         "sign_ins": sign_ins,
     }
+
+
+def _written_by(message: "Message", *, force_name: str) -> str:
+    """Who wrote a message, as the victim's Messages page says it."""
+    if message.author_kind == AuthorKind.VICTIM:
+        return gettext("You")
+    if message.author_kind == AuthorKind.STAFF:
+        return message.author_label
+    return force_name

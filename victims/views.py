@@ -8,6 +8,7 @@ and the attempt and the signed-in case live in the server-side session.
 import json
 import time
 from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -34,7 +35,15 @@ from cases.services import (
     update_agreement_choices,
     update_agreement_error,
 )
-from feedback.services import feedback_wave_for_case_page
+from conversations.selectors import victim_conversation
+from conversations.services import messages_read
+from feedback.constants import Wave
+from feedback.services import (
+    feedback_signed_out_offer,
+    feedback_signed_out_token,
+    feedback_wave_for_case_page,
+    feedback_wave_is_open,
+)
 from trackmycrime.client_ip import client_ip
 from victims.constants import (
     CODE_ERRORS,
@@ -68,6 +77,7 @@ from victims.portal import (
 )
 from victims.selectors import (
     force_support_services,
+    portal_case_link,
     victim_own_copy,
     victim_timeline,
 )
@@ -243,8 +253,25 @@ def _forget_language(response: HttpResponse) -> HttpResponse:
 @require_POST
 @never_cache
 def sign_out(request: HttpRequest) -> HttpResponse:
+    """End the session, then offer the survey on the signed-out page through a
+    short-lived signed token in its address: nothing is left in the browser's
+    cookies, and access logs never keep a query string."""
+    data = request.session.get(PORTAL_SESSION_KEY)
+    token = None
+    # Only for a session still signed in, of a victim who may still use the portal.
+    if (
+        data
+        and portal_seconds_left(request)
+        and portal_case_link(victim_id=data["victim_id"], case_id=data["case_id"])
+    ):
+        token = feedback_signed_out_token(
+            victim_id=data["victim_id"], case_id=data["case_id"]
+        )
     portal_sign_out(request, reason=SignOutReason.SIGNED_OUT)
-    return _forget_language(_redirect("victims:signed_out"))
+    response = _redirect("victims:signed_out")
+    if token:
+        response["Location"] += "?" + urlencode({"feedback": token})
+    return _forget_language(response)
 
 
 @require_safe
@@ -259,7 +286,17 @@ def exit_this_page(request: HttpRequest) -> HttpResponse:
 @require_safe
 @never_cache
 def signed_out(request: HttpRequest) -> HttpResponse:
-    return render(request, "victims/signed_out.html")
+    token = request.GET.get("feedback", "")
+    offer = feedback_signed_out_offer(token=token) if token else None
+    if offer is None or not feedback_wave_is_open(
+        victim_id=offer.victim_id, case_id=offer.case_id, wave=offer.wave
+    ):
+        token = ""
+    return render(
+        request,
+        "victims/signed_out.html",
+        {"feedback_token": token, "feedback_wave": Wave.SIGNED_OUT},
+    )
 
 
 @require_safe
@@ -347,9 +384,20 @@ def contact_preferences(request: PortalRequest) -> HttpResponse:
 
 
 def _own_copy(request: PortalRequest, *, page: str) -> dict:
+    """The victim's own copy, with their conversation as their Messages page shows
+    it: its messages are read (audited, one row each) as there; none while paused."""
     link = request.portal
     portal_page_viewed(link, page=page, shows_case=False)
-    return victim_own_copy(link=link)
+    conversation, messages = victim_conversation(
+        case_id=link.case_id, victim_id=link.victim_id
+    )
+    if conversation is not None and conversation.is_paused:
+        return victim_own_copy(link=link, conversation=None)
+    if conversation is not None:
+        messages_read(
+            actor=link.victim, reads=[(conversation, messages)], by_victim=True
+        )
+    return victim_own_copy(link=link, conversation=messages)
 
 
 @require_safe
