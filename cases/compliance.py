@@ -194,6 +194,8 @@ def code_clocks_settle(
     window = datetime.timedelta(seconds=settings.CODE_CLOCKS_RECEIPT_WINDOW_SECONDS)
     clocks = CodeClock.objects.filter(
         Q(told_at__isnull=True) | Q(told_at__gte=now - window),
+        # Other rights' clocks are met when staff record the step (rights.services).
+        kind=CodeClockKind.RIGHT_6_EVENT,
         withdrawn_at__isnull=True,
         occurred_at__gte=now - datetime.timedelta(days=400),
     )
@@ -540,7 +542,9 @@ def deadlines_due(
         DueDeadline(
             case_id=clock.case_id,
             crime_reference=clock.case.crime_reference,
-            what=gettext("Tell the victims: %(what)s") % {"what": _what(clock)},
+            what=gettext("Tell the victims: %(what)s") % {"what": _what(clock)}
+            if clock.kind == CodeClockKind.RIGHT_6_EVENT
+            else _what(clock),
             officer=_officer_of(clock.officer),
             deadline=clock.deadline,
         )

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "victims",
     "notifications",
     "conversations",
+    "rights",
     "privacy",
     "pages",
     "feedback",
