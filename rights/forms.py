@@ -1,9 +1,14 @@
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from rights.constants import REFUSALS, TEXT_MAX_LENGTH, ReplyChannel
 from rights.services import RequestRefused, reply_channels_for, request_text_clean
 from victims.models import Victim
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class RequestForm(forms.Form):
@@ -23,14 +28,14 @@ class RequestForm(forms.Form):
         choices=(),
         required=False,
     )
-    text_label = ""
-    text_hint = ""
+    text_label: "StrOrPromise" = ""
+    text_hint: "StrOrPromise" = ""
 
     def __init__(self, *args, victim: Victim, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["text"].label = self.text_label
         self.fields["text"].help_text = self.text_hint
-        self.fields["reply_channel"].choices = [
+        self.fields["reply_channel"].choices = [  # type: ignore[attr-defined]
             (value, ReplyChannel(value).label) for value in reply_channels_for(victim)
         ]
 
@@ -43,7 +48,7 @@ class RequestForm(forms.Form):
     def clean_reply_channel(self) -> str:
         value = self.cleaned_data.get("reply_channel")
         if not value:
-            raise forms.ValidationError(REFUSALS["reply_channel"])
+            raise forms.ValidationError(str(REFUSALS["reply_channel"]))
         return value
 
 

@@ -67,7 +67,7 @@ def request_steps(request: RightRequest) -> list[Step]:
 
 
 def _outcome_title(outcome: str) -> str:
-    return {
+    titles: dict[str, str] = {
         RequestOutcome.UPHELD: _("The review found the decision was right"),
         RequestOutcome.OVERTURNED: _(
             "The review found the decision was wrong: the investigation is reopened"
@@ -75,4 +75,5 @@ def _outcome_title(outcome: str) -> str:
         RequestOutcome.STATEMENT_TAKEN: _("Your statement was taken"),
         RequestOutcome.REFERRED: _("We referred you for support"),
         RequestOutcome.ANSWERED: _("We answered your complaint"),
-    }.get(outcome, _("We dealt with your request"))
+    }
+    return titles.get(outcome, _("We dealt with your request"))

@@ -143,7 +143,7 @@ def request_check(request: PortalRequest, kind: str) -> HttpResponse:
             kind,
             form=form,
             text=form.cleaned_data["text"],
-            reply_channel=dict(form.fields["reply_channel"].choices).get(
+            reply_channel=dict(form.fields["reply_channel"].choices).get(  # type: ignore[attr-defined]
                 form.cleaned_data["reply_channel"]
             ),
             error=error,
