@@ -94,3 +94,23 @@ def test_a_review_on_a_case_closed_after_an_interview_is_recorded_with_two_clock
     )
     assert request.acknowledge_clock.kind == CodeClockKind.REVIEW_ACKNOWLEDGED
     assert request.done_clock.kind == CodeClockKind.REVIEW_DECIDED
+
+
+def test_erasing_a_victim_scrubs_their_details_from_their_requests(link):
+    from privacy.constants import ErasureReason
+    from privacy.services import victim_erase
+
+    victim = link.victim
+    request = request_make(
+        victim=victim,
+        case=link.case,
+        kind=RightKind.COMPLAINT,
+        form_data={
+            "text": f"I am {victim.full_name}, write to {victim.email}.",
+            "reply_channel": "portal",
+        },
+    )
+    victim_erase(victim=victim, reason=ErasureReason.VICTIM_ASKED, actor=None)
+    request.refresh_from_db()
+    assert victim.email not in request.text
+    assert "Person" not in request.text
