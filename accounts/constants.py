@@ -26,6 +26,9 @@ _CASE_WORK = [
     "conversations.view_conversation",
     "conversations.change_conversation",
     "conversations.add_message",
+    # Victims' Code requests: read, acknowledge, record the outcome.
+    "rights.view_rightrequest",
+    "rights.change_rightrequest",
 ]
 
 # What each group may do; force scoping is applied on top of these, in the admin.
@@ -40,6 +43,7 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "cases.view_code_compliance",
         "cases.correct_timelineentry",
         "feedback.analyse_feedback",
+        "rights.assign_rightrequest",
         "notifications.view_failednotification",
         "privacy.view_victimerasure",
         "privacy.erase_victim",

@@ -55,6 +55,7 @@ class ObjectType(models.TextChoices):
     MESSAGE = "message", _("Message between a victim and the police")
     NOTIFICATION = "notification", _("Message to a victim")
     RETENTION_RUN = "retention_run", _("Retention run")
+    RIGHT_REQUEST = "right_request", _("Victims' Code request")
     SIGN_IN_ATTEMPT = "sign_in_attempt", _("Sign-in attempt")
     STAFF = "staff", _("Member of staff")
     SUPPORT_SERVICE = "support_service", _("Support service")

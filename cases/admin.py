@@ -357,6 +357,8 @@ class CaseAdmin(ForceScopedAdmin):
                     "victim_description",
                     "officer_in_charge",
                     "reported_on",
+                    "incident_on",
+                    "summary_only",
                     "update_interval_days",
                     "update_agreement",
                     "next_update_due",

@@ -71,6 +71,21 @@ class CodeClockKind(models.TextChoices):
     """The Victims' Code deadlines the service measures. Other rights add theirs."""
 
     RIGHT_6_EVENT = "right_6_event", _("Right 6: told of a step in the investigation")
+    # Met when staff record the step (rights.services), not from messages.
+    REVIEW_ACKNOWLEDGED = "review_acknowledged", _("Right to Review: acknowledged")
+    REVIEW_DECIDED = "review_decided", _("Right to Review: decided")
+    PERSONAL_STATEMENT_CONTACT = (
+        "personal_statement_contact",
+        _("Right 7: victim contacted about a personal statement"),
+    )
+    SUPPORT_REFERRAL_MADE = (
+        "support_referral_made",
+        _("Right 4: referred to support"),
+    )
+    COMPLAINT_ANSWERED = (
+        "complaint_answered",
+        _("Right 12: complaint acknowledged or answered"),
+    )
 
 
 class Outcome(models.TextChoices):

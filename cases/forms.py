@@ -66,6 +66,8 @@ class CaseAdminForm(forms.ModelForm):
             "victim_description",
             "officer_in_charge",
             "reported_on",
+            "incident_on",
+            "summary_only",
             "update_interval_days",
             "stage",
             "stage_message",

@@ -100,6 +100,13 @@ class Force(models.Model):
             "this language, and tells a victim reading in another that it is in it."
         ),
     )
+    vps_contact_working_days = models.PositiveSmallIntegerField(
+        _(
+            "time to contact a victim who asks to make a personal statement "
+            "(working days)"
+        ),
+        default=5,
+    )
 
     class Meta:
         ordering = ["name"]
@@ -221,6 +228,20 @@ class Case(models.Model):
         help_text=_("A suspect has been interviewed under caution (Right to Review)."),
     )
     reported_on = models.DateField(default=timezone.localdate)
+    incident_on = models.DateField(
+        _("date of the incident"),
+        null=True,
+        blank=True,
+        help_text=_("When the crime happened, if known (Right to Review limits)."),
+    )
+    summary_only = models.BooleanField(
+        _("summary-only offence"),
+        default=False,
+        help_text=_(
+            "The offence can only be tried in a magistrates' court: a review must "
+            "also be asked for within 6 months of the incident."
+        ),
+    )
     closed_at = models.DateTimeField(null=True, blank=True)
     update_interval_days = models.PositiveSmallIntegerField(
         _("agreed update interval (days)"),

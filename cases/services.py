@@ -54,6 +54,8 @@ CASE_EDITABLE_FIELDS = frozenset(
         "victim_description",
         "officer_in_charge",
         "reported_on",
+        "incident_on",
+        "summary_only",
         "update_interval_days",
         "closing_explanation",
     }

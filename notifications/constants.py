@@ -33,10 +33,13 @@ class MessageKind(models.TextChoices):
     SIGN_IN_CODE = "sign_in_code", _("Sign-in code")
     FEEDBACK_INVITATION = "feedback_invitation", _("Invitation to give feedback")
     NEW_MESSAGE = "new_message", _("New message in the portal")
+    REQUEST_UPDATE = "request_update", _("News of a request the victim made")
 
 
 # Messages about a case that staff may send again from the failed list.
-CASE_MESSAGE_KINDS = frozenset({MessageKind.UPDATE, MessageKind.NEW_MESSAGE})
+CASE_MESSAGE_KINDS = frozenset(
+    {MessageKind.UPDATE, MessageKind.NEW_MESSAGE, MessageKind.REQUEST_UPDATE}
+)
 # Messages written for a known victim on a case: they wait for quiet hours, go only
 # to the victim's safe channels (checked again as they are claimed), and are looked
 # up at the provider before a retry sends them again.

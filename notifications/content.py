@@ -169,6 +169,21 @@ def message_for(notification: Notification, *, code: str = "") -> OutgoingMessag
         personalisation = {"sign_in_url": sign_in_url()}
         if template == MessageTemplate.NEW_MESSAGE:
             personalisation["sender"] = sender
+    elif notification.kind == MessageKind.REQUEST_UPDATE:
+        # News of a request the victim made under the Code: the plain update,
+        # never its details, which stay in the portal.
+        template = (
+            MessageTemplate.DISCREET_UPDATE
+            if victim.discreet_messages
+            else MessageTemplate.UPDATE
+        )
+        personalisation = update_personalisation(
+            template=template,
+            sender=sender,
+            crime_reference="",
+            description="",
+            update_text="",
+        )
     else:
         case, entry = notification.case, notification.entry
         assert case is not None and entry is not None, "an update tells of an entry"

@@ -152,7 +152,10 @@ class Notification(models.Model):
                     & ~Q(feedback_wave="")
                 )
                 | (
-                    Q(kind=MessageKind.NEW_MESSAGE, case__isnull=False)
+                    Q(
+                        kind__in=[MessageKind.NEW_MESSAGE, MessageKind.REQUEST_UPDATE],
+                        case__isnull=False,
+                    )
                     & Q(victim__isnull=False)
                     & Q(entry__isnull=True, sign_in_attempt__isnull=True)
                 ),

@@ -154,15 +154,20 @@ def notifications_create_for_entry(*, entry: TimelineEntry) -> list[Notification
 
 @transaction.atomic
 def notifications_queue_new_message(
-    *, force_id: int, case_id: int, victim_id: int
+    *,
+    force_id: int,
+    case_id: int,
+    victim_id: int,
+    kind: str = MessageKind.NEW_MESSAGE,
 ) -> list[Notification]:
-    """Tell a victim, on each channel they said is safe, that there is a new message
-    for them in the portal. The text itself never leaves the portal. Where such a
+    """Tell a victim, on each channel they said is safe, that there is something new
+    for them in the portal: a message from the police, or news of a request they
+    made (REQUEST_UPDATE). The text itself never leaves the portal. Where such a
     message to them has not left yet, it already says so, and nothing is added."""
     victim = Victim.objects.get(pk=victim_id)
     waiting = set(
         Notification.objects.filter(
-            kind=MessageKind.NEW_MESSAGE,
+            kind=kind,
             case_id=case_id,
             victim_id=victim_id,
             status=NotificationStatus.PENDING,
@@ -171,7 +176,7 @@ def notifications_queue_new_message(
     return notifications_queue(
         rows=[
             Notification(
-                kind=MessageKind.NEW_MESSAGE,
+                kind=kind,
                 force_id=force_id,
                 case_id=case_id,
                 victim_id=victim_id,

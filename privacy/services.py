@@ -43,6 +43,7 @@ from privacy.constants import (
     ErasureReason,
 )
 from privacy.models import VictimErasure
+from rights.models import RightRequest
 from victims.constants import ContactPreference
 from victims.models import CaseVictim, SignInAttempt, Victim
 from victims.sign_in import sign_in_attempts_delete_old
@@ -129,6 +130,11 @@ def _anonymise(victim: Victim) -> Counter:
         counts["timeline_texts_scrubbed"] += _scrub_rows(
             TimelineEntry.objects.filter(case_id__in=case_ids),
             _ENTRY_TEXT_FIELDS,
+            identifiers,
+        )
+        counts["request_texts_scrubbed"] += _scrub_rows(
+            RightRequest.objects.filter(victim=victim),
+            ("text", "outcome_note"),
             identifiers,
         )
     # The admin's own history names what it changed ("Sam Evans on NS/00001/26").

@@ -86,6 +86,7 @@ def victim_own_copy(
             "An invitation to tell us how we are doing"
         ),
         MessageKind.NEW_MESSAGE: gettext("A new message for you"),
+        MessageKind.REQUEST_UPDATE: gettext("News of a request you made"),
     }
     # Updates and codes alike are in the outbox; a change told with another message
     # (MERGED) is not a message of its own.

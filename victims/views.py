@@ -44,6 +44,7 @@ from feedback.services import (
     feedback_wave_for_case_page,
     feedback_wave_is_open,
 )
+from rights.selectors import rights_for_case_page
 from trackmycrime.client_ip import client_ip
 from victims.constants import (
     CODE_ERRORS,
@@ -343,6 +344,7 @@ def case_detail(request: PortalRequest) -> HttpResponse:
         "feedback_wave": feedback_wave_for_case_page(
             victim_id=link.victim_id, case_id=link.case_id
         ),
+        "rights": rights_for_case_page(case=case, victim_id=link.victim_id),
         # Read only when the cached page has to be made again.
         "timeline": SimpleLazyObject(lambda: victim_timeline(case_id=case.pk)),
     }
