@@ -112,9 +112,12 @@ def review_decision_makers(case: Case) -> set[int]:
 
 
 def personal_statement_refusal(*, case: Case, now: datetime.datetime) -> str | None:
-    if case.stage not in PERSONAL_STATEMENT_STAGES:
-        return "not_eligible"
-    return None
+    """From charge until sentence (an outcome, or the case closed, ends it)."""
+    if case.stage in PERSONAL_STATEMENT_STAGES:
+        return None
+    if case.stage in (Stage.OUTCOME, Stage.CLOSED):
+        return "sentenced"
+    return "not_yet_charged"
 
 
 def support_referral_refusal(*, case: Case, now: datetime.datetime) -> str | None:

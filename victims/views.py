@@ -24,6 +24,7 @@ from django.views.decorators.http import (
 
 from cases.constants import STAGE_EXPLANATIONS, Stage
 from feedback.services import feedback_wave_for_case_page
+from rights.panels import rights_area
 from trackmycrime.client_ip import client_ip
 from victims.constants import (
     CODE_ERRORS,
@@ -240,6 +241,8 @@ def case_detail(request: PortalRequest) -> HttpResponse:
         ),
         # Read only when the cached page has to be made again.
         "timeline": SimpleLazyObject(lambda: victim_timeline(case_id=case.pk)),
+        # Outside the cached part: a request shows as soon as it is made.
+        "rights_area": rights_area(link=link),
     }
     portal_page_viewed(link, page="case", shows_case=True)
     return render(request, "victims/case.html", context)
