@@ -23,6 +23,14 @@ if TYPE_CHECKING:
 AVAILABILITY_MAX_LENGTH = 500
 
 
+class Radios(forms.RadioSelect):
+    """Radios whose question's id is the first radio's, so that the error summary
+    links to it (GOV.UK); Django's own points nowhere."""
+
+    def id_for_label(self, id_: str, index: str | None = None) -> str:
+        return id_
+
+
 STATEMENT_CHOICES = (
     ("make", _("Make a Victim Personal Statement")),
     ("add", _("Add to a statement I have already made")),
@@ -38,7 +46,7 @@ class StatementForm(forms.Form):
     statement = forms.ChoiceField(
         label=_("What would you like to do?"),
         choices=STATEMENT_CHOICES,
-        widget=forms.RadioSelect,
+        widget=Radios,
         error_messages={
             "required": _("Select whether you want to make a statement or add to one"),
             "invalid_choice": _(
@@ -57,7 +65,7 @@ class ReadingForm(forms.Form):
             "and by whom."
         ),
         choices=READING_CHOICES,
-        widget=forms.RadioSelect,
+        widget=Radios,
         error_messages={
             "required": _("Select whether you would like your statement read aloud"),
             "invalid_choice": _(
@@ -118,7 +126,7 @@ def support_choices(*, services: list[SupportService]) -> list[SupportChoice]:
 class ServiceForm(forms.Form):
     service = forms.ChoiceField(
         label=_("Which service would you like us to refer you to?"),
-        widget=forms.RadioSelect,
+        widget=Radios,
         error_messages={
             "required": _("Select the service you would like to be referred to"),
             "invalid_choice": _("Select a service from the list"),
