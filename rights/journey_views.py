@@ -18,8 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from rights.constants import REFUSALS, RightKind
-from rights.eligibility import request_refusal
+from rights.constants import RightKind
 from rights.journey_forms import (
     AVAILABILITY_MAX_LENGTH,
     READING_CHOICES,
@@ -33,7 +32,8 @@ from rights.journey_forms import (
     support_choices,
 )
 from rights.services import RequestRefused, request_make
-from victims.portal import PortalRequest, victim_required
+from rights.views import _blocked as request_blocked_page
+from victims.portal import PortalRequest, portal_page_viewed, victim_required
 from victims.selectors import force_support_services
 
 if TYPE_CHECKING:
@@ -77,23 +77,9 @@ def _forget(request: PortalRequest, kind: str) -> None:
 
 
 def _refusal(request: PortalRequest, kind: str) -> HttpResponse | None:
-    """The page saying why this victim cannot make the request now, if they cannot
-    (before any question is asked: the answers would be wasted)."""
-    link = request.portal
-    reason = request_refusal(kind=kind, case=link.case, now=timezone.now())
-    if reason is None:
-        return None
-    heading = (
-        _("You cannot ask to make a Victim Personal Statement here")
-        if kind == RightKind.PERSONAL_STATEMENT
-        else _("You cannot ask to be referred to support here")
-    )
-    return render(
-        request,
-        "rights/not_available.html",
-        {"heading": heading, "reason": REFUSALS[reason], "force": link.case.force},
-        status=403,
-    )
+    """The page saying why this victim cannot make the request now (outside its
+    window, one already open, too many lately), before any question is asked."""
+    return request_blocked_page(request, kind)
 
 
 def _question(
@@ -115,6 +101,8 @@ def _question(
         if request.GET.get("change") == "1":
             next_url = _check_url(kind)
         return _see_other(next_url)
+    if request.method != "POST":
+        portal_page_viewed(request.portal, page=f"rights_{kind}", shows_case=True)
     return render(
         request,
         "rights/question.html",

@@ -85,6 +85,17 @@ def request_text_clean(text: str, *, required: bool = True) -> str:
     return text
 
 
+def reply_channels_for(victim: Victim) -> list[str]:
+    """Return the ways a victim may ask to hear back: the portal always, and only
+    the channels they said are safe (a phone call needs their mobile to be)."""
+    safe = victim.safe_channels
+    channels = [ReplyChannel.PORTAL.value]
+    channels += [c for c in (ReplyChannel.EMAIL, ReplyChannel.SMS) if c in safe]
+    if ReplyChannel.SMS in safe:
+        channels.append(ReplyChannel.PHONE.value)
+    return channels
+
+
 def victim_rate_limited(*, victim_id: int) -> bool:
     return rate_limits_reached(
         limits=VICTIM_REQUEST_LIMITS, identifiers={"victim": str(victim_id)}
@@ -154,7 +165,7 @@ def request_make(
     now = recorded_at or timezone.now()
     text = request_text_clean(form_data.get("text", ""), required=kind in TEXT_KINDS)
     reply_channel = form_data.get("reply_channel") or ReplyChannel.PORTAL
-    if reply_channel not in ReplyChannel.values:
+    if reply_channel not in reply_channels_for(victim):
         raise _refused("reply_channel", field="reply_channel")
     support_service = form_data.get("support_service")
     if isinstance(support_service, SupportService) and (

@@ -23,9 +23,9 @@ REFERENCE = "NS/00001/26"
 EMAIL = "victim@example.com"
 # Reading the session, the victim's link to the case (with the victim, case, force and
 # officer), the timeline (when the page is not already cached), the survey waves open
-# to the victim (Victim Voice: the panel is outside the cached part), and the audit
-# row, and the victim's Victims' Code requests (the rights area, also outside it). The
-# session's last-activity time is written at most once a minute, so not here.
+# to the victim (Victim Voice: the panel is outside the cached part), the audit
+# row, and the victim's own Victims' Code requests (outside the cached part too).
+# The session's last-activity time is written at most once a minute, so not here.
 CASE_PAGE_QUERIES = 6
 
 

@@ -197,11 +197,17 @@ def test_the_service_refuses_outside_the_window_and_writes_nothing(
 def test_a_second_request_while_one_is_open_is_refused(
     victim_client, charged, victim_on_case
 ):
-    _make(victim_on_case)
     _answer_every_question(victim_client)
+    _make(victim_on_case)  # e.g. from another tab
     response = victim_client.post(BASE + "check/")
-    assert response.status_code == 400
     assert "You have already made this request" in response.content.decode()
+    assert victim_client.get(BASE).status_code == 200  # says so, asks nothing
+    assert "You have already made this request" in (
+        victim_client.get(BASE).content.decode()
+    )
+    with pytest.raises(RequestRefused) as refused:
+        _make(victim_on_case)
+    assert refused.value.code == "duplicate"
     assert RightRequest.objects.count() == 1
 
 
@@ -218,20 +224,25 @@ def test_after_the_statement_is_taken_the_victim_may_ask_to_add_to_it(
     assert victim_client.post(BASE, {"statement": "add"}).status_code == 303
 
 
-def test_too_many_requests_are_refused_calmly(victim_client, charged, victim_on_case):
+def test_too_many_requests_are_refused_calmly_and_the_answers_wait(
+    victim_client, charged, victim_on_case
+):
+    from django.core.cache import cache
+
     from rights.constants import VICTIM_REQUEST_LIMITS
 
+    _answer_every_question(victim_client)
     for _ in range(VICTIM_REQUEST_LIMITS[0].hits):
         rate_limits_hit(
             limits=VICTIM_REQUEST_LIMITS,
             identifiers={"victim": str(victim_on_case.victim_id)},
         )
-    _answer_every_question(victim_client)
     response = victim_client.post(BASE + "check/")
-    assert response.status_code == 429
+    assert response.status_code == 403
     assert "Try again later" in response.content.decode()
-    assert "Weekday mornings" in response.content.decode()  # answers still shown
     assert not RightRequest.objects.exists()
+    cache.clear()  # the window ends
+    assert "Weekday mornings" in victim_client.get(BASE + "check/").content.decode()
 
 
 def test_the_officer_must_make_contact_within_the_forces_working_days(

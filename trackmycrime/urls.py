@@ -13,7 +13,7 @@ urlpatterns = [
     path("", include("victims.urls")),
     path("", include("feedback.urls")),
     path("", include("conversations.urls")),
-    path("case/rights/", include("rights.urls")),
+    path("", include("rights.urls")),
     path("api/", include("api.urls")),
 ]
 

@@ -24,7 +24,7 @@ from django.views.decorators.http import (
 
 from cases.constants import STAGE_EXPLANATIONS, Stage
 from feedback.services import feedback_wave_for_case_page
-from rights.panels import rights_area
+from rights.selectors import rights_for_case_page
 from trackmycrime.client_ip import client_ip
 from victims.constants import (
     CODE_ERRORS,
@@ -239,10 +239,11 @@ def case_detail(request: PortalRequest) -> HttpResponse:
         "feedback_wave": feedback_wave_for_case_page(
             victim_id=link.victim_id, case_id=link.case_id
         ),
+        "rights": rights_for_case_page(case=case, victim_id=link.victim_id),
         # Read only when the cached page has to be made again.
         "timeline": SimpleLazyObject(lambda: victim_timeline(case_id=case.pk)),
-        # Outside the cached part: a request shows as soon as it is made.
-        "rights_area": rights_area(link=link),
+        # Victims with enhanced rights are offered support first (Right 4).
+        "support_first": link.victim.enhanced_rights,
     }
     portal_page_viewed(link, page="case", shows_case=True)
     return render(request, "victims/case.html", context)
