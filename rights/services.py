@@ -340,6 +340,12 @@ def request_record_outcome(
             field="outcome",
         )
     note = request_text_clean(note, required=False)
+    if done_at is not None and not request.made_at <= done_at <= timezone.now():
+        raise RequestRefused(
+            _("The date must be between when the request was made and today."),
+            code="done_at",
+            field="done_at",
+        )
     if request.kind == RightKind.REVIEW:
         if request.assigned_to_id is None:
             raise RequestRefused(

@@ -87,18 +87,19 @@ def _staff_page(browser, site):
     return context, page
 
 
-def _staff_record(browser, site, *, button: str, date_field: str | None = None):
-    """Open the request in the back office and record its step there."""
-    context, page = _staff_page(browser, site)
+def _staff_record(staff, site, *, buttons: list[str]):
+    """Find the request in the back office and record its steps there."""
+    staff.goto(site["url"] + "/admin/rights/rightrequest/")
+    assert REFERENCE in staff.inner_text("#content")
+    _assert_no_blocking_violations(staff, "requests in the back office")
     request = RightRequest.objects.get()
-    page.goto(site["url"] + f"/admin/rights/rightrequest/{request.pk}/change/")
-    _assert_no_blocking_violations(page, "request in the back office")
-    if date_field:
-        page.fill(date_field, "2/12/2026")
-    with page.expect_navigation():
-        page.click(f"button:has-text('{button}')")
-    _assert_no_blocking_violations(page, "request after the step")
-    context.close()
+    staff.goto(site["url"] + f"/admin/rights/rightrequest/{request.pk}/act/")
+    _assert_no_blocking_violations(staff, "request in the back office")
+    for button in buttons:
+        with staff.expect_navigation():
+            staff.click(f"button:has-text('{button}')")
+        assert staff.locator(".errornote").count() == 0, staff.inner_text("#content")
+        _assert_no_blocking_violations(staff, f"request after {button}")
 
 
 def test_a_victim_asks_to_make_a_statement_the_officer_records_it_and_they_see_it(
@@ -139,8 +140,14 @@ def test_a_victim_asks_to_make_a_statement_the_officer_records_it_and_they_see_i
     page.wait_for_url("**/case/")
     assert "to make a Victim Personal Statement" in page.inner_text("main")
 
-    _staff_record(browser, site, button="Record that the statement was taken")
-
+    staff_context, staff = _staff_page(browser, site)
+    _staff_record(staff, site, buttons=["Record that the victim was contacted"])
+    page.reload()
+    assert "The officer in charge contacted you about your statement on" in (
+        page.inner_text("main")
+    )
+    _staff_record(staff, site, buttons=["Record the outcome"])
+    staff_context.close()
     page.reload()
     assert "Your statement was taken on" in page.inner_text("main")
     _assert_accessible(page, "case page after the statement")
@@ -170,7 +177,9 @@ def test_a_victim_asks_to_be_referred_staff_refer_them_and_they_see_it(
     page.wait_for_url("**/sent/")
     _assert_accessible(page, "referral sent")
 
-    _staff_record(browser, site, button="Record that the referral was made")
+    staff_context, staff = _staff_page(browser, site)
+    _staff_record(staff, site, buttons=["Record the outcome"])
+    staff_context.close()
 
     page.goto(site["url"] + "/case/")
     assert "We referred you to Northshire Victim Care on" in page.inner_text("main")
