@@ -279,6 +279,17 @@ class DueDeadline:
 
 
 @dataclass
+class KindDetail:
+    """One deadline's figures month by month and by officer (for a request, the
+    member of staff it is assigned to, else the officer in charge)."""
+
+    label: str
+    key: str
+    by_month: list[ComplianceRow]
+    by_officer: list[ComplianceRow]
+
+
+@dataclass
 class ComplianceReport:
     since: datetime.datetime
     now: datetime.datetime
@@ -289,6 +300,7 @@ class ComplianceReport:
     by_month: list[ComplianceRow]
     late: list[LateEvent] = field(default_factory=list)
     due_soon: list[DueDeadline] = field(default_factory=list)
+    by_kind_detail: list[KindDetail] = field(default_factory=list)
     open_cases: int = 0
     overdue_updates: int = 0
     open_cases_capped: bool = False
@@ -332,6 +344,8 @@ def code_compliance(
     by_stage: dict[str, ComplianceRow] = {}
     by_officer: dict[object, ComplianceRow] = {}
     by_month: dict[datetime.date, ComplianceRow] = {}
+    kind_months: dict[str, dict[datetime.date, ComplianceRow]] = defaultdict(dict)
+    kind_officers: dict[str, dict[object, ComplianceRow]] = defaultdict(dict)
     for row in _period_rows(
         force_id=force_id, since=since, now=now, officer_id=officer_id
     ):
@@ -342,20 +356,28 @@ def code_compliance(
             row["officer__username"] or "",
         )
         month = row["month"]
+        kind = row["kind"]
         targets = [
             overall,
-            by_kind.setdefault(
-                row["kind"], ComplianceRow(_kind_label(row["kind"]), key=row["kind"])
-            ),
-            by_stage.setdefault(
-                row["stage"],
-                ComplianceRow(_stage_label(row["stage"]), key=row["stage"]),
-            ),
+            by_kind.setdefault(kind, ComplianceRow(_kind_label(kind), key=kind)),
             by_officer.setdefault(
                 row["officer_id"], ComplianceRow(officer, key=row["officer_id"])
             ),
             by_month.setdefault(month, ComplianceRow(date_label(month), key=month)),
+            kind_months[kind].setdefault(
+                month, ComplianceRow(date_label(month), key=month)
+            ),
+            kind_officers[kind].setdefault(
+                row["officer_id"], ComplianceRow(officer, key=row["officer_id"])
+            ),
         ]
+        if row["stage"]:  # a Right 6 event; other rights' clocks have no stage
+            targets.append(
+                by_stage.setdefault(
+                    row["stage"],
+                    ComplianceRow(_stage_label(row["stage"]), key=row["stage"]),
+                )
+            )
         for target in targets:
             target.on_time += row["on_time"]
             target.late += row["late"]
@@ -376,6 +398,16 @@ def code_compliance(
             force_id=force_id, since=since, now=now, officer_id=officer_id
         ),
         due_soon=deadlines_due(force_id=force_id, now=now, officer_id=officer_id),
+        by_kind_detail=[
+            KindDetail(
+                label=_kind_label(kind),
+                key=kind,
+                by_month=_every_month(kind_months[kind], since=since, now=now),
+                by_officer=sorted(kind_officers[kind].values(), key=lambda r: r.label),
+            )
+            for kind in CodeClockKind.values
+            if kind in kind_months
+        ],
         **_update_counts(force_id=force_id, now=now, officer_id=officer_id),
     )
 
