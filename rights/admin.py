@@ -19,6 +19,7 @@ from audit.constants import ObjectType
 from audit.services import Audited, audit_view
 from cases.working_days import LONDON
 from rights.constants import OPEN_STATUSES, OUTCOMES_BY_KIND, RequestOutcome
+from rights.journey_forms import staff_answers
 from rights.models import RightRequest
 from rights.services import (
     RequestRefused,
@@ -224,6 +225,7 @@ class RightRequestAdmin(ForceScopedAdmin):
             },
             "opts": self.model._meta,
             "right_request": right_request,
+            "answers": staff_answers(right_request.details, right_request.kind),
             "assign_form": assign_form,
             "outcome_form": outcome_form,
             "error": error,

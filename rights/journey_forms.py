@@ -150,3 +150,35 @@ class ConsentForm(forms.Form):
             )
         },
     )
+
+
+def staff_answers(details: dict, kind: str) -> list[tuple["StrOrPromise", str]]:
+    """Return a request's answers as staff read them: labelled for a personal
+    statement or a referral, as stored for any other kind."""
+    if kind == "personal_statement":
+        return [
+            (
+                _("Asked to"),
+                str(dict(STATEMENT_CHOICES).get(details.get("statement", ""), "")),
+            ),
+            (
+                _("Reading it aloud"),
+                str(dict(READING_CHOICES).get(details.get("reading", ""), "")),
+            ),
+            (_("Free to be contacted"), details.get("availability", "")),
+        ]
+    if kind == "support_referral":
+        consent = details.get("consent") is True
+        return [
+            (_("Service"), details.get("service_name", "")),
+            (
+                _("Consent to share"),
+                str(
+                    _("Given, for: %(shared)s")
+                    % {"shared": "; ".join(details.get("shared", []))}
+                )
+                if consent
+                else str(_("Not given")),
+            ),
+        ]
+    return [(key, str(value)) for key, value in details.items()]

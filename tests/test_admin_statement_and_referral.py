@@ -64,7 +64,8 @@ def test_the_officer_sees_the_answers_and_the_contact_deadline(officer_client, l
     request = _statement(link)
     html = officer_client.get(f"/admin/rights/rightrequest/{request.pk}/act/")
     text = html.content.decode()
-    assert "After 6pm" in text
+    assert "Free to be contacted: After 6pm" in text
+    assert "Reading it aloud: I would like to read it aloud in court myself" in text
     assert "Right 7: victim contacted about a personal statement" in text
     assert "Record that the victim was contacted" in text
 
