@@ -198,8 +198,12 @@ def test_staff_record_the_referral_and_the_victim_sees_it(
     django_capture_on_commit_callbacks,
     portal,
 ):
-    request = _make(victim_on_case, service=local_service)
-    referred = datetime.datetime(2026, 12, 2, 15, tzinfo=LONDON)
+    referred = timezone.now() - datetime.timedelta(days=1)
+    request = _make(
+        victim_on_case,
+        service=local_service,
+        at=referred - datetime.timedelta(days=1),
+    )
     with django_capture_on_commit_callbacks(execute=True):
         request_record_outcome(
             request=request,
@@ -210,7 +214,8 @@ def test_staff_record_the_referral_and_the_victim_sees_it(
     request.refresh_from_db()
     assert request.done_clock.told_at == referred
     page = victim_client.get("/case/").content.decode()
-    assert "We referred you to Northshire Victim Care on 2 December 2026." in page
+    day = timezone.localtime(referred).strftime("%-d %B %Y")
+    assert f"We referred you to Northshire Victim Care on {day}." in page
     assert "Ask to be referred to another service" in page
     # Told on their safe channels, saying nothing of the referral.
     assert Notification.objects.filter(kind="request_update").count() == 2
