@@ -112,6 +112,11 @@ REFUSALS = {
         "because the case has reached its outcome. If you have something to tell "
         "the court, contact the officer in charge of your case."
     ),
+    "no_safe_contact": _(
+        "You told us there is no safe way to contact you, so we cannot pass your "
+        "details to a service to contact you. You can contact a service yourself: "
+        "their details are on the page about your rights and support."
+    ),
     "duplicate": _(
         "You have already made this request. We will tell you when there is news."
     ),

@@ -15,6 +15,7 @@ from rights.constants import (
     REVIEW_MONTHS_FROM_INCIDENT_SUMMARY_ONLY,
     REVIEW_MONTHS_FROM_TOLD,
 )
+from victims.models import Victim
 
 # Right 7: a personal statement can be made, or added to, from charge until sentence.
 PERSONAL_STATEMENT_STAGES = frozenset(
@@ -121,6 +122,16 @@ def personal_statement_refusal(*, case: Case, now: datetime.datetime) -> str | N
 
 
 def support_referral_refusal(*, case: Case, now: datetime.datetime) -> str | None:
+    """At any stage: support is owed whether or not anyone is charged."""
+    return None
+
+
+def victim_refusal(*, kind: str, victim: Victim) -> str | None:
+    """Return why this victim cannot ask for `kind`, whatever the case: a service
+    they are referred to must contact them, so a victim who told us no way of
+    contacting them is safe cannot be referred online (DOMAIN.md, safe contact)."""
+    if kind == "support_referral" and not victim.safe_channels:
+        return "no_safe_contact"
     return None
 
 

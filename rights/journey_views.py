@@ -18,7 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from rights.constants import RightKind
+from rights.constants import REFUSALS, RightKind
+from rights.eligibility import victim_refusal
 from rights.journey_forms import (
     AVAILABILITY_MAX_LENGTH,
     READING_CHOICES,
@@ -79,6 +80,21 @@ def _forget(request: PortalRequest, kind: str) -> None:
 def _refusal(request: PortalRequest, kind: str) -> HttpResponse | None:
     """The page saying why this victim cannot make the request now (outside its
     window, one already open, too many lately), before any question is asked."""
+    victim = request.portal.victim
+    if reason := victim_refusal(kind=kind, victim=victim):
+        case = request.portal.case
+        return render(
+            request,
+            "rights/unavailable.html",
+            {
+                "kind": kind,
+                "case": case,
+                "force": case.force,
+                "refusal": reason,
+                "refusal_text": REFUSALS[reason],
+            },
+            status=403,
+        )
     return request_blocked_page(request, kind)
 
 

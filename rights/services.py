@@ -45,7 +45,11 @@ from rights.constants import (
     RequestStatus,
     RightKind,
 )
-from rights.eligibility import request_refusal, review_decision_makers
+from rights.eligibility import (
+    request_refusal,
+    review_decision_makers,
+    victim_refusal,
+)
 from rights.models import RightRequest
 from trackmycrime.rate_limits import rate_limits_hit, rate_limits_reached
 from victims.models import CaseVictim, Victim
@@ -180,7 +184,9 @@ def request_make(
     ):
         raise _refused("not_eligible")
     case = Case.objects.select_related("force").get(pk=case.pk)
-    if refusal := request_refusal(kind=kind, case=case, now=now):
+    if refusal := request_refusal(kind=kind, case=case, now=now) or victim_refusal(
+        kind=kind, victim=victim
+    ):
         raise _refused(refusal)
     if RightRequest.objects.filter(
         case=case, victim=victim, kind=kind, status__in=OPEN_STATUSES

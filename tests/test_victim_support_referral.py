@@ -19,6 +19,7 @@ from rights.models import RightRequest
 from rights.services import RequestRefused, request_make, request_record_outcome
 from tests.factories import CaseVictimFactory, ForceFactory
 from tests.portal import outbox_messages, sign_in
+from victims.constants import ContactPreference
 from victims.models import Victim
 
 pytestmark = pytest.mark.usefixtures("portal")
@@ -242,3 +243,19 @@ def test_nobody_signed_in_is_sent_to_sign_in(client, case):
     response = client.get(BASE)
     assert response.status_code == 302
     assert response["Location"] == "/sign-in/"
+
+
+def test_a_victim_with_no_safe_way_to_contact_them_cannot_be_referred_online(
+    victim_client, victim_on_case
+):
+    Victim.objects.filter(pk=victim_on_case.victim_id).update(
+        contact_preference=ContactPreference.NONE
+    )
+    response = victim_client.get(BASE)
+    assert response.status_code == 403
+    assert "no safe way to contact you" in response.content.decode()
+    victim_on_case.victim.refresh_from_db()
+    with pytest.raises(RequestRefused) as refused:
+        _make(victim_on_case)
+    assert refused.value.code == "no_safe_contact"
+    assert not RightRequest.objects.exists()
