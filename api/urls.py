@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from api.errors import not_found
 from cases import api as cases_api
 from conversations import api as conversations_api
+from rights import api as rights_api
 
 app_name = "api"
 
@@ -33,6 +34,16 @@ urlpatterns = [
         "v1/cases/<str:crime_reference>/conversations/<str:victim_reference>/messages",
         conversations_api.ConversationReplyView.as_view(),
         name="case-conversation-messages",
+    ),
+    path(
+        "v1/cases/<str:crime_reference>/requests",
+        rights_api.RightRequestListView.as_view(),
+        name="case-requests",
+    ),
+    path(
+        "v1/cases/<str:crime_reference>/requests/<int:request_id>/outcome",
+        rights_api.RightRequestOutcomeView.as_view(),
+        name="case-request-outcome",
     ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path(

@@ -95,7 +95,9 @@ def request_question(request: PortalRequest, kind: str) -> HttpResponse:
     else:
         form = form_class(initial=drafts.get(kind), victim=request.portal.victim)
         status = 200
-        portal_page_viewed(request.portal, page=f"rights_{kind}", shows_case=True)
+        # Not a page showing the case's updates: it must not count as the victim
+        # being told of them (cases.compliance).
+        portal_page_viewed(request.portal, page=f"rights_{kind}", shows_case=False)
     return render(
         request,
         f"rights/{kind}_question.html",
@@ -170,5 +172,5 @@ def request_done(request: PortalRequest, kind: str) -> HttpResponse:
     )
     if made is None:
         return redirect("victims:case")
-    portal_page_viewed(link, page=f"rights_{kind}_done", shows_case=True)
+    portal_page_viewed(link, page=f"rights_{kind}_done", shows_case=False)
     return render(request, "rights/done.html", _context(request, kind, made=made))

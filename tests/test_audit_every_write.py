@@ -16,6 +16,8 @@ from accounts.constants import StaffGroup
 from audit.models import AuditEvent
 from cases.models import Case, Force
 from privacy.models import VictimErasure
+from rights.constants import RightKind
+from rights.services import request_make
 from tests.factories import (
     CaseFactory,
     CaseVictimFactory,
@@ -294,6 +296,10 @@ API_WRITES = {
         "post",
         "/api/v1/cases/{crime_reference}/conversations/{victim_reference}/messages",
     ): {"text": "We have the CCTV."},
+    ("post", "/api/v1/cases/{crime_reference}/requests/{request_id}/outcome"): {
+        "outcome": "answered",
+        "note": "We are sorry we did not call back.",
+    },
 }
 
 
@@ -318,10 +324,18 @@ def test_an_api_write_audits_each_record_once_naming_the_client_and_address(
     api, records_system, force, operation
 ):
     case = CaseFactory(force=force, crime_reference="NS/00001/26")
-    CaseVictimFactory(case=case, victim__external_reference="P-7")
+    link = CaseVictimFactory(case=case, victim__external_reference="P-7")
+    complaint = request_make(
+        victim=link.victim,
+        case=case,
+        kind=RightKind.COMPLAINT,
+        form_data={"text": "Nobody called back.", "reply_channel": "portal"},
+    )
     method, path = operation
-    url = path.replace("{crime_reference}", "NS-00001-26").replace(
-        "{victim_reference}", "P-7"
+    url = (
+        path.replace("{crime_reference}", "NS-00001-26")
+        .replace("{victim_reference}", "P-7")
+        .replace("{request_id}", str(complaint.pk))
     )
     since = _last_id()
     response = getattr(api, method)(

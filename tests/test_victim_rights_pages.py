@@ -167,3 +167,13 @@ def test_the_pages_need_a_signed_in_victim(client):
 
 def test_an_unknown_kind_is_not_found(victim_client):
     assert victim_client.get("/case/rights/parole/").status_code == 404
+
+
+def test_opening_a_request_page_is_audited_but_does_not_count_as_told(victim_client):
+    from audit.models import AuditEvent
+
+    assert victim_client.get("/case/rights/complaint/").status_code == 200
+    row = AuditEvent.objects.filter(action="view").order_by("-id").first()
+    assert row.detail == {"page": "rights_complaint"}
+    # Only pages showing the case's updates tell the victim of them.
+    assert row.object_type == "victim"

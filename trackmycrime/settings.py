@@ -642,6 +642,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "SERVE_AUTHENTICATION": [],
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    # Fields of the same name with other choices (a Victims' Code request's kind,
+    # status and outcome) keep the names the schema had before them.
+    "ENUM_NAME_OVERRIDES": {
+        "OutcomeEnum": "cases.constants.Outcome",
+        "KindEnum": "cases.constants.EntryKind",
+        "StatusEnum": "notifications.constants.NotificationStatus",
+        "RequestKindEnum": "rights.constants.RightKind",
+        "RequestStatusEnum": "rights.constants.RequestStatus",
+        "RequestOutcomeEnum": "rights.constants.RequestOutcome",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.forbid_unknown_request_fields",
