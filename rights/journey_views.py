@@ -118,7 +118,9 @@ def _question(
             next_url = _check_url(kind)
         return _see_other(next_url)
     if request.method != "POST":
-        portal_page_viewed(request.portal, page=f"rights_{kind}", shows_case=True)
+        # Not a page showing the case's updates: it must not count as the victim
+        # being told of them (cases.compliance).
+        portal_page_viewed(request.portal, page=f"rights_{kind}", shows_case=False)
     return render(
         request,
         "rights/question.html",

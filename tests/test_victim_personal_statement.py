@@ -317,3 +317,14 @@ def test_nobody_signed_in_is_sent_to_sign_in(client, charged):
     response = client.get(BASE)
     assert response.status_code == 302
     assert response["Location"] == "/sign-in/"
+
+
+def test_a_question_page_is_audited_as_a_view_of_the_victims_own_details(
+    victim_client, charged, victim_on_case
+):
+    victim_client.get(BASE)
+    event = AuditEvent.objects.filter(
+        action="view", detail__page="rights_personal_statement"
+    ).get()
+    assert event.object_type == "victim"
+    assert event.object_id == str(victim_on_case.victim_id)
