@@ -2,6 +2,8 @@
 clocks, and each request's page, where staff assign it, acknowledge it and record
 its outcome. Every write goes through rights.services; never a bare save."""
 
+import datetime
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -15,7 +17,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from audit.constants import ObjectType
 from audit.services import Audited, audit_view
+from cases.working_days import LONDON
 from rights.constants import OPEN_STATUSES, OUTCOMES_BY_KIND, RequestOutcome
+from rights.journey_forms import staff_answers
 from rights.models import RightRequest
 from rights.services import (
     RequestRefused,
@@ -78,11 +82,28 @@ class OutcomeForm(forms.Form):
         required=False,
     )
 
+    done_on = forms.DateField(
+        label=_("When it was done"),
+        required=False,
+        help_text=_(
+            "For example, the day the statement was taken or the referral made, "
+            "as 2/12/2026. Leave empty for now."
+        ),
+    )
+
     def __init__(self, *args, kind: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["outcome"].choices = [  # type: ignore[attr-defined]
             (value, RequestOutcome(value).label) for value in OUTCOMES_BY_KIND[kind]
         ]
+
+    def done_at(self) -> datetime.datetime | None:
+        """The moment to record: now for today (or no date), else the end of that
+        day in UK time (the Code's deadlines are counted in whole days)."""
+        day = self.cleaned_data.get("done_on")
+        if day is None or day == timezone.localdate():
+            return None
+        return datetime.datetime.combine(day, datetime.time(23, 59, 59), tzinfo=LONDON)
 
 
 @admin.register(RightRequest)
@@ -204,6 +225,7 @@ class RightRequestAdmin(ForceScopedAdmin):
             },
             "opts": self.model._meta,
             "right_request": right_request,
+            "answers": staff_answers(right_request.details, right_request.kind),
             "assign_form": assign_form,
             "outcome_form": outcome_form,
             "error": error,
@@ -257,6 +279,7 @@ class RightRequestAdmin(ForceScopedAdmin):
                     actor=user,
                     outcome=outcome_form.cleaned_data["outcome"],
                     note=outcome_form.cleaned_data["note"],
+                    done_at=outcome_form.done_at(),
                 )
                 messages.success(
                     request,
@@ -270,6 +293,9 @@ class RightRequestAdmin(ForceScopedAdmin):
         except RequestRefused as refused:
             if action == "assign" and refused.field == "assigned_to":
                 assign_form.add_error("assigned_to", refused.messages[0])
+                return None
+            if action == "outcome" and refused.field == "done_at":
+                outcome_form.add_error("done_on", refused.messages[0])
                 return None
             return refused.messages[0]
         return None

@@ -103,6 +103,20 @@ CLOCK_RULES: dict[str, tuple[ClockRule, ...]] = {
 REFUSALS = {
     "not_eligible": _("You cannot make this request for this case."),
     "window_closed": _("The time to ask for a review of this decision has passed."),
+    "not_yet_charged": _(
+        "You can ask to make a Victim Personal Statement once someone has been "
+        "charged. We will tell you when that happens."
+    ),
+    "sentenced": _(
+        "It is too late to make or add to a Victim Personal Statement here, "
+        "because the case has reached its outcome. If you have something to tell "
+        "the court, contact the officer in charge of your case."
+    ),
+    "no_safe_contact": _(
+        "You told us there is no safe way to contact you, so we cannot pass your "
+        "details to a service to contact you. You can contact a service yourself: "
+        "their details are on the page about your rights and support."
+    ),
     "duplicate": _(
         "You have already made this request. We will tell you when there is news."
     ),

@@ -15,6 +15,7 @@ from rights.constants import (
     REVIEW_MONTHS_FROM_INCIDENT_SUMMARY_ONLY,
     REVIEW_MONTHS_FROM_TOLD,
 )
+from victims.models import Victim
 
 # Right 7: a personal statement can be made, or added to, from charge until sentence.
 PERSONAL_STATEMENT_STAGES = frozenset(
@@ -112,12 +113,25 @@ def review_decision_makers(case: Case) -> set[int]:
 
 
 def personal_statement_refusal(*, case: Case, now: datetime.datetime) -> str | None:
-    if case.stage not in PERSONAL_STATEMENT_STAGES:
-        return "not_eligible"
-    return None
+    """From charge until sentence (an outcome, or the case closed, ends it)."""
+    if case.stage in PERSONAL_STATEMENT_STAGES:
+        return None
+    if case.stage in (Stage.OUTCOME, Stage.CLOSED):
+        return "sentenced"
+    return "not_yet_charged"
 
 
 def support_referral_refusal(*, case: Case, now: datetime.datetime) -> str | None:
+    """At any stage: support is owed whether or not anyone is charged."""
+    return None
+
+
+def victim_refusal(*, kind: str, victim: Victim) -> str | None:
+    """Return why this victim cannot ask for `kind`, whatever the case: a service
+    they are referred to must contact them, so a victim who told us no way of
+    contacting them is safe cannot be referred online (DOMAIN.md, safe contact)."""
+    if kind == "support_referral" and not victim.safe_channels:
+        return "no_safe_contact"
     return None
 
 

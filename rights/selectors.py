@@ -35,9 +35,12 @@ def rights_for_case_page(*, case: Case, victim_id: int) -> RightsPage:
     review window."""
     now = timezone.now()
     page = RightsPage()
-    for request in RightRequest.objects.filter(
-        case_id=case.pk, victim_id=victim_id
-    ).order_by("made_at", "id"):
+    for request in (
+        RightRequest.objects.filter(case_id=case.pk, victim_id=victim_id)
+        # The panels show the deadlines and the chosen service.
+        .select_related("acknowledge_clock", "done_clock", "support_service")
+        .order_by("made_at", "id")
+    ):
         page.latest[request.kind] = request
     for kind, request in page.latest.items():
         page.steps[kind] = request_steps(request)

@@ -45,7 +45,11 @@ from rights.constants import (
     RequestStatus,
     RightKind,
 )
-from rights.eligibility import request_refusal, review_decision_makers
+from rights.eligibility import (
+    request_refusal,
+    review_decision_makers,
+    victim_refusal,
+)
 from rights.models import RightRequest
 from trackmycrime.rate_limits import rate_limits_hit, rate_limits_reached
 from victims.models import CaseVictim, Victim
@@ -180,7 +184,9 @@ def request_make(
     ):
         raise _refused("not_eligible")
     case = Case.objects.select_related("force").get(pk=case.pk)
-    if refusal := request_refusal(kind=kind, case=case, now=now):
+    if refusal := request_refusal(kind=kind, case=case, now=now) or victim_refusal(
+        kind=kind, victim=victim
+    ):
         raise _refused(refusal)
     if RightRequest.objects.filter(
         case=case, victim=victim, kind=kind, status__in=OPEN_STATUSES
@@ -340,6 +346,12 @@ def request_record_outcome(
             field="outcome",
         )
     note = request_text_clean(note, required=False)
+    if done_at is not None and not request.made_at <= done_at <= timezone.now():
+        raise RequestRefused(
+            _("The date must be between when the request was made and today."),
+            code="done_at",
+            field="done_at",
+        )
     if request.kind == RightKind.REVIEW:
         if request.assigned_to_id is None:
             raise RequestRefused(

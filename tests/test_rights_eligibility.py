@@ -166,7 +166,7 @@ def test_a_personal_statement_is_refused_before_charge(case):
             kind=RightKind.PERSONAL_STATEMENT,
             form_data={"reply_channel": "portal"},
         )
-    assert refused.value.code == "not_eligible"
+    assert refused.value.code == "not_yet_charged"
 
 
 def test_requests_are_limited_per_victim(force):

@@ -347,6 +347,8 @@ def case_detail(request: PortalRequest) -> HttpResponse:
         "rights": rights_for_case_page(case=case, victim_id=link.victim_id),
         # Read only when the cached page has to be made again.
         "timeline": SimpleLazyObject(lambda: victim_timeline(case_id=case.pk)),
+        # Victims with enhanced rights are offered support first (Right 4).
+        "support_first": link.victim.enhanced_rights,
     }
     portal_page_viewed(link, page="case", shows_case=True)
     return render(request, "victims/case.html", context)
