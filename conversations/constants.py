@@ -1,6 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from trackmycrime.languages import lazy_filled
 from trackmycrime.rate_limits import RateLimit
 
 # Plain text only; the length a victim (or an officer) may write at once.
@@ -31,8 +32,10 @@ class SendBlock(models.TextChoices):
 
 MESSAGE_ERRORS = {
     "empty": _("Enter your message."),
-    "too_long": _("Your message must be %(limit)s characters or fewer.")
-    % {"limit": f"{MESSAGE_MAX_LENGTH:,}"},
+    "too_long": lazy_filled(
+        _("Your message must be %(limit)s characters or fewer."),
+        limit=MESSAGE_MAX_LENGTH,
+    ),
     "control": _(
         "Your message contains characters that cannot be sent. Remove them and try "
         "again."

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cases.constants import CodeClockKind
+from trackmycrime.languages import lazy_filled
 from trackmycrime.rate_limits import RateLimit
 
 # The victim's own words, for a review or a complaint.
@@ -120,8 +121,9 @@ REFUSALS = {
     "duplicate": _(
         "You have already made this request. We will tell you when there is news."
     ),
-    "too_long": _("Your answer must be %(limit)s characters or fewer.")
-    % {"limit": f"{TEXT_MAX_LENGTH:,}"},
+    "too_long": lazy_filled(
+        _("Your answer must be %(limit)s characters or fewer."), limit=TEXT_MAX_LENGTH
+    ),
     "empty": _("Enter your answer."),
     "reply_channel": _("Choose how you would like to hear back from us."),
     "rate_limited": _(

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+from django.utils.formats import number_format
+from django.utils.functional import Promise, lazy
 
 ENGLISH_PREFIXES = ("/admin/", "/api/")
 
@@ -26,3 +28,26 @@ class BackOfficeInEnglishMiddleware:
             translation.activate(settings.LANGUAGE_CODE)
             request.LANGUAGE_CODE = translation.get_language()
         return self.get_response(request)
+
+
+def _filled(message: str | Promise, values: dict[str, object]) -> str:
+    shown = {
+        name: number_format(value, force_grouping=True)
+        if isinstance(value, int)
+        else value
+        for name, value in values.items()
+    }
+    return str(message) % shown
+
+
+_filled_lazy = lazy(_filled, str)
+
+
+def lazy_filled(message: str | Promise, **values: object) -> str:
+    """A translated message with its %(name)s values filled in when it is shown.
+
+    `_("... %(limit)s ...") % {...}` at module level is translated once, at import,
+    in the default language; this waits for the page's language, and writes numbers
+    in its format ("5,000", "5 000").
+    """
+    return _filled_lazy(message, values)
