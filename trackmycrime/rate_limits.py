@@ -125,22 +125,27 @@ def rate_limits_reset(
 # start, and each caller reserves the next slot, one interval after the last, and
 # waits for it. Fair (first come, first served), no burst, and no thundering herd
 # when the slots run out: a caller that would wait too long reserves nothing.
+# A caller that goes `ahead` (a sign-in code) takes a slot up to `jump` calls before
+# the end of the schedule, and still moves the end on by one interval: every call
+# starts at most `jump` intervals before the slot it is counted in, so at most
+# 1 + jump calls more than one per interval start in any window.
 # One Lua script, so that reading and moving the schedule is one atomic step on
 # Redis, whose clock every worker then shares.
 _PACE_SCRIPT = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local interval, max_wait = tonumber(ARGV[1]), tonumber(ARGV[2])
+local interval, max_wait, jump = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local next_slot = math.max(tonumber(redis.call('GET', KEYS[1]) or '0'), now)
-local wait = next_slot - now
+local wait = math.max(next_slot - jump, now) - now
 if wait > max_wait then return {0, tostring(wait)} end
-local ttl = math.ceil((wait + interval) * 1000) + 1000
+local ttl = math.ceil((next_slot - now + interval) * 1000) + 1000
 redis.call('SET', KEYS[1], tostring(next_slot + interval), 'PX', ttl)
 return {1, tostring(wait)}
 """
 # A call may reach the provider a little after its slot (a busy machine, the
 # network): the schedule leaves this much of the limit's rate unused, so that late
-# calls bunched together still stay under it.
+# calls bunched together still stay under it; and as much again for the calls that
+# go ahead.
 PACE_HEADROOM_SECONDS = 0.5
 
 
@@ -148,9 +153,10 @@ PACE_HEADROOM_SECONDS = 0.5
 class Pace:
     """At most `requests` calls to `name` in any `seconds`, shared by every worker.
 
-    Calls are spaced `interval` apart, a little under the limit's own rate: one
-    call plus the headroom's worth of calls below `requests` in any window, so that
-    the provider never has reason to refuse one (GOV.UK Notify answers 429).
+    Calls are spaced `interval` apart, a little under the limit's own rate, so that
+    with the calls that went ahead and those that arrived late there are still no
+    more than `requests` in any window: the provider never has reason to refuse one
+    (GOV.UK Notify answers 429).
     """
 
     name: str
@@ -158,9 +164,13 @@ class Pace:
     seconds: float
 
     @property
+    def headroom(self) -> int:
+        """Calls' worth of PACE_HEADROOM_SECONDS at the limit's rate."""
+        return math.ceil(self.requests * PACE_HEADROOM_SECONDS / self.seconds)
+
+    @property
     def interval(self) -> float:
-        headroom = math.ceil(self.requests * PACE_HEADROOM_SECONDS / self.seconds)
-        return self.seconds / max(1, self.requests - 1 - headroom)
+        return self.seconds / max(1, self.requests - 1 - 2 * self.headroom)
 
     def key(self) -> str:
         return f"pace:{self.name}"
@@ -179,21 +189,22 @@ _local_lock = threading.Lock()
 _local_slots: dict[str, float] = {}
 
 
-def _reserve_here(pace: Pace, max_wait: float) -> PaceSlot:
+def _reserve_here(pace: Pace, max_wait: float, jump: float) -> PaceSlot:
     """The same schedule in this process alone, for a cache that is this process's
     alone (local memory, without Redis): one worker, one schedule."""
     with _local_lock:
         now = time.monotonic()
         next_slot = max(_local_slots.get(pace.key(), 0.0), now)
-        wait = next_slot - now
+        wait = max(next_slot - jump, now) - now
         if wait > max_wait:
             return PaceSlot(reserved=False, wait=wait)
         _local_slots[pace.key()] = next_slot + pace.interval
         return PaceSlot(reserved=True, wait=wait)
 
 
-def pace_reserve(pace: Pace, *, max_wait: float) -> PaceSlot:
-    """Reserve the next slot for one call, if it starts within `max_wait` seconds.
+def pace_reserve(pace: Pace, *, max_wait: float, ahead: bool = False) -> PaceSlot:
+    """Reserve the next slot for one call, if it starts within `max_wait` seconds;
+    `ahead` goes before up to a headroom's worth of calls already waiting.
 
     Fails open: while the cache is away (a worker still busy with a batch when Redis
     went), the call goes at once, unpaced, and is logged. The broker is the same
@@ -202,9 +213,10 @@ def pace_reserve(pace: Pace, *, max_wait: float) -> PaceSlot:
     retried later, never lost or sent twice. Failing closed would hold messages
     already claimed for no gain. README.md, "Failure modes", says the same.
     """
+    jump = pace.headroom * pace.interval if ahead else 0.0
     backend = caches["default"]
     if not isinstance(backend, RedisCache):
-        return _reserve_here(pace, max_wait)
+        return _reserve_here(pace, max_wait, jump)
     try:
         # The cache's own client: its time-outs, its connection pool, its key prefix.
         client = backend._cache.get_client(write=True)  # type: ignore[attr-defined]
@@ -214,6 +226,7 @@ def pace_reserve(pace: Pace, *, max_wait: float) -> PaceSlot:
             backend.make_and_validate_key(pace.key()),
             repr(pace.interval),
             repr(max_wait),
+            repr(jump),
         )
     except CACHE_ERRORS as error:
         cache_away(error, skipped=f"Pace of calls to {pace.name} not kept")
