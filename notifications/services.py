@@ -559,10 +559,11 @@ def _attempt(claim: _Claim, message: OutgoingMessage, struggling: set[str]) -> _
             if held := _wait_for_slot(claim, struggling):
                 return held
             provider_id = provider.send(message)
-    except TransientProviderError as error:
-        struggling.add(claim.provider.name)
+    except PermanentProviderError as error:
         return error
     except Exception as error:
+        # Retried later, as any failure but a permanent one: the provider struggles.
+        struggling.add(claim.provider.name)
         return error
     return _Sent(
         notification=notification,
