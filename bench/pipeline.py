@@ -336,6 +336,7 @@ def measure_paced(
         for sent_at in Notification.objects.filter(pk__in=ids).values_list(
             "sent_at", flat=True
         )
+        if sent_at is not None
     )
     drain = last_sent - ready_at
     refused = sum(1 for _request, status in stub.requests if status == 429)
@@ -426,6 +427,7 @@ def measure_code_ahead(
                         every=0.02,
                     )
                     sent_at = code.filter(status=NotificationStatus.SENT)[0].sent_at
+                    assert sent_at is not None
                     waits.append(sent_at.timestamp() - asked)
                     waiting_updates.append(
                         rows.exclude(status=NotificationStatus.SENT).count()

@@ -33,14 +33,15 @@ SLOW = 61
 
 
 def _redis_time() -> float:
-    client = caches["default"]._cache.get_client(write=True)
+    client = caches["default"]._cache.get_client(write=True)  # type: ignore[attr-defined]
     seconds, micros = client.time()
     return seconds + micros / 1_000_000
 
 
 def _schedule_end(pace: Pace) -> float:
     backend = caches["default"]
-    raw = backend._cache.get_client().get(backend.make_and_validate_key(pace.key()))
+    client = backend._cache.get_client()  # type: ignore[attr-defined]
+    raw = client.get(backend.make_and_validate_key(pace.key()))
     return float(raw)
 
 
