@@ -12,6 +12,12 @@ is left out of both.
     python -m bench.pipeline --messages 5000
 
 uses DATABASE_URL and REDIS_URL, and loads bench cases first if there are too few.
+
+Two more runs keep the pace (`measure_paced`: many messages against a stand-in that
+answers 429 beyond its limit, as Notify does) and the order of the queues
+(`measure_code_ahead`: sign-in codes asked for while a backlog of updates goes).
+Their messages are queued as one update to a case with that many victims: the real
+path, and quick to queue.
 """
 
 import argparse
@@ -34,6 +40,7 @@ from bench.web import child_pids, peak_rss_mb
 ROOT = Path(__file__).resolve().parent.parent
 # Celery's default queue, and kombu's record of messages delivered but not acked.
 QUEUE = "celery"
+CODE_QUEUE = "sign-in"
 UNACKED_KEYS = ("unacked", "unacked_index", "unacked_mutex")
 UPDATE_TEXT = "We have watched the CCTV footage from the street."
 
@@ -70,6 +77,9 @@ def measure_pipeline(
         "NOTIFICATIONS_QUIET_HOURS": "",
         "TMC_BENCH_RUN": run,
     }
+    # The throughput is measured with the pace out of the way (each call still
+    # reserves its slot): what the pipeline can do, not what Notify allows.
+    worker_env["NOTIFY_RATE_LIMIT"] = str(1_000_000_000)
     try:
         with override_settings(**notify_settings(stub), NOTIFICATIONS_QUIET_HOURS=()):
             sent = _message_batch(
@@ -120,13 +130,13 @@ def _require_idle_broker(broker: redis.Redis) -> None:
 
 
 def _clean_broker(broker: redis.Redis, run: str) -> None:
-    """Delete this run's keys, and any task a failed run left queued or in flight
-    (the broker was idle when the run began, so they are this run's)."""
+    """Delete this run's keys, and any task a run left queued or in flight (the
+    broker was idle when the run began, so they are this run's)."""
     from bench.tasks import KEY_PREFIX
 
     keys = list(broker.scan_iter(match=KEY_PREFIX.format(run=run) + "*"))
-    if broker.llen(QUEUE) or broker.hlen("unacked"):
-        keys += [QUEUE, *UNACKED_KEYS]
+    if broker.llen(QUEUE) or broker.llen(CODE_QUEUE) or broker.hlen("unacked"):
+        keys += [QUEUE, CODE_QUEUE, *UNACKED_KEYS]
     if keys:
         broker.delete(*keys)
 
@@ -217,6 +227,227 @@ def _queue_messages(count: int) -> list[int]:
     return [pk for pk, _channel in rows]
 
 
+def _queue_mass_update(count: int) -> list[int]:
+    """Give one bench case `count` - 1 more victims (those of other bench cases,
+    from the last), then add an update to it as staff would: `count` emails, in one
+    commit, handed to the broker after it. Return the outbox rows' ids."""
+    from bench.data import BENCH_FORCE_CODE
+    from cases.models import Case
+    from cases.services import case_add_update
+    from notifications.models import Notification
+    from victims.models import CaseVictim, Victim
+
+    # A case no earlier run gave more victims to.
+    case = next(
+        case
+        for case in Case.objects.filter(force__code=BENCH_FORCE_CODE).order_by("pk")
+        if case.case_victims.count() == 1
+    )
+    victims = list(
+        Victim.objects.filter(force__code=BENCH_FORCE_CODE)
+        .exclude(case_links__case=case)
+        .order_by("-pk")
+        .values_list("pk", flat=True)[: count - 1]
+    )
+    if len(victims) < count - 1:
+        raise RuntimeError(f"A mass update of {count} needs more bench cases.")
+    CaseVictim.objects.bulk_create(
+        CaseVictim(case=case, victim_id=victim_id) for victim_id in victims
+    )
+    entry = case_add_update(case=case, actor=None, victim_text=UPDATE_TEXT)
+    ids = list(
+        Notification.objects.filter(entry=entry)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if len(ids) != count:
+        raise RuntimeError(f"The mass update wrote {len(ids)} messages, not {count}.")
+    return ids
+
+
+def _stop_what_is_left(ids: list[int]) -> int:
+    """Cancel this run's messages still waiting (a run that stopped early), so that
+    no later run's batch claims them; return how many."""
+    from django.utils import timezone
+
+    from notifications.constants import UNFINISHED_STATUSES, NotificationStatus
+    from notifications.models import Notification
+
+    return Notification.objects.filter(
+        pk__in=ids, status__in=UNFINISHED_STATUSES
+    ).update(status=NotificationStatus.CANCELLED, finished_at=timezone.now())
+
+
+def measure_paced(
+    *,
+    messages: int,
+    limit: int,
+    seconds: int,
+    env: dict[str, str],
+    workdir: Path,
+) -> dict:
+    """Send `messages` through the real worker to a Notify stand-in that answers
+    429 beyond `limit` requests in any `seconds`, with the service told the same
+    limit (NOTIFY_RATE_LIMIT, NOTIFY_RATE_LIMIT_SECONDS). Return the 429s, the
+    rate reached against the limit, the busiest window and the drain time."""
+    from django.test import override_settings
+
+    from notifications.constants import NotificationStatus
+    from notifications.models import Notification
+    from tests.notify_stub import NotifyStub, notify_environment, notify_settings
+
+    broker = redis.Redis.from_url(env["REDIS_URL"])
+    _require_idle_broker(broker)
+    run = uuid.uuid4().hex[:12]
+    stub = NotifyStub()
+    stub.rate_limit = (limit, seconds)
+    stub.start()
+    worker_env = {
+        **env,
+        **notify_environment(stub),
+        "NOTIFICATIONS_QUIET_HOURS": "",
+        "NOTIFY_RATE_LIMIT": str(limit),
+        "NOTIFY_RATE_LIMIT_SECONDS": str(seconds),
+        "TMC_BENCH_RUN": run,
+    }
+    log = workdir / f"pipeline-worker-paced-{run}.log"
+    ids: list[int] = []
+    try:
+        with override_settings(**notify_settings(stub), NOTIFICATIONS_QUIET_HOURS=()):
+            ids = _queue_mass_update(messages)
+            rows = Notification.objects.filter(pk__in=ids)
+            with _worker(env=worker_env, log=log) as worker:
+                ready_at = _wait_for_ready(worker, broker, run, log)
+                _wait_until(
+                    lambda: (
+                        rows.filter(status=NotificationStatus.SENT).count() == messages
+                    ),
+                    worker=worker,
+                    log=log,
+                    timeout=max(120.0, 3 * messages * seconds / limit),
+                    every=1.0,
+                )
+    finally:
+        stub.stop()
+        _stop_what_is_left(ids)
+        _clean_broker(broker, run)
+    last_sent = max(
+        sent_at.timestamp()
+        for sent_at in Notification.objects.filter(pk__in=ids).values_list(
+            "sent_at", flat=True
+        )
+        if sent_at is not None
+    )
+    drain = last_sent - ready_at
+    refused = sum(1 for _request, status in stub.requests if status == 429)
+    # The rate while sending, as the stand-in saw the requests arrive: the worker's
+    # start and its first claim are in the drain time, not in the rate.
+    arrivals = sorted(request.at for request, _status in stub.requests)
+    per_window = (len(arrivals) - 1) / (arrivals[-1] - arrivals[0]) * seconds
+    return {
+        "messages": messages,
+        "limit": limit,
+        "window_seconds": seconds,
+        "refused_429": refused,
+        "requests": len(stub.requests),
+        "busiest_window": stub.busiest_window(seconds),
+        "drain_seconds": round(drain, 1),
+        "rate_per_window": round(per_window, 1),
+        "rate_vs_limit": round(per_window / limit, 3),
+    }
+
+
+def measure_code_ahead(
+    *, backlog: int, codes: int, env: dict[str, str], workdir: Path
+) -> dict:
+    """Ask for `codes` sign-in codes, one after another, through the sign-in page,
+    while a backlog of `backlog` updates is being sent at Notify's pace; return each
+    code's time from asking to being sent, and how many updates still waited."""
+    from django.test import Client, override_settings
+
+    from bench.data import bench_email, bench_reference
+    from notifications.constants import NotificationStatus
+    from notifications.models import Notification
+    from tests.notify_stub import NotifyStub, notify_environment, notify_settings
+    from victims.models import SignInAttempt
+
+    broker = redis.Redis.from_url(env["REDIS_URL"])
+    _require_idle_broker(broker)
+    run = uuid.uuid4().hex[:12]
+    stub = NotifyStub()
+    stub.rate_limit = (3000, 60)
+    stub.start()
+    worker_env = {
+        **env,
+        **notify_environment(stub),
+        "NOTIFICATIONS_QUIET_HOURS": "",
+        "TMC_BENCH_RUN": run,
+    }
+    log = workdir / f"pipeline-worker-codes-{run}.log"
+    ids: list[int] = []
+    waits: list[float] = []
+    waiting_updates: list[int] = []
+    try:
+        with override_settings(**notify_settings(stub), NOTIFICATIONS_QUIET_HOURS=()):
+            ids = _queue_mass_update(backlog)
+            rows = Notification.objects.filter(pk__in=ids)
+            with _worker(env=worker_env, log=log) as worker:
+                _wait_for_ready(worker, broker, run, log)
+                # Let the backlog get going first.
+                _wait_until(
+                    lambda: (
+                        rows.filter(status=NotificationStatus.SENT).count()
+                        >= min(50, backlog // 4)
+                    ),
+                    worker=worker,
+                    log=log,
+                    timeout=120,
+                )
+                for number in range(2, 2 + codes):
+                    client = Client(SERVER_NAME="localhost")
+                    asked = time.time()
+                    response = client.post(
+                        "/sign-in/",
+                        {
+                            "crime_reference": bench_reference(number),
+                            "contact": bench_email(number),
+                        },
+                    )
+                    assert response.status_code == 303, response.status_code
+                    code = Notification.objects.filter(
+                        sign_in_attempt=SignInAttempt.objects.latest("pk")
+                    )
+                    _wait_until(
+                        lambda code=code: code.filter(
+                            status=NotificationStatus.SENT
+                        ).exists(),
+                        worker=worker,
+                        log=log,
+                        timeout=60,
+                        every=0.02,
+                    )
+                    sent_at = code.filter(status=NotificationStatus.SENT)[0].sent_at
+                    assert sent_at is not None
+                    waits.append(sent_at.timestamp() - asked)
+                    waiting_updates.append(
+                        rows.exclude(status=NotificationStatus.SENT).count()
+                    )
+                    time.sleep(0.5)
+    finally:
+        stub.stop()
+        _stop_what_is_left(ids)
+        _clean_broker(broker, run)
+    return {
+        "backlog": backlog,
+        "codes": codes,
+        "seconds": [round(wait, 3) for wait in waits],
+        "max_seconds": round(max(waits), 3),
+        "median_seconds": round(sorted(waits)[len(waits) // 2], 3),
+        "updates_waiting": waiting_updates,
+        "refused_429": sum(1 for _request, status in stub.requests if status == 429),
+    }
+
+
 def _noop_batch(
     *,
     count: int,
@@ -302,7 +533,14 @@ def _wait_for_ready(
     return ready_at
 
 
-def _wait_until(predicate, *, worker: subprocess.Popen, log: Path, timeout: float):
+def _wait_until(
+    predicate,
+    *,
+    worker: subprocess.Popen,
+    log: Path,
+    timeout: float,
+    every: float = 0.1,
+):
     deadline = time.monotonic() + timeout
     while not predicate():
         if worker.poll() is not None:
@@ -311,7 +549,7 @@ def _wait_until(predicate, *, worker: subprocess.Popen, log: Path, timeout: floa
             )
         if time.monotonic() > deadline:
             raise RuntimeError(f"Timed out after {timeout} s:\n{_tail(log)}")
-        time.sleep(0.1)
+        time.sleep(every)
 
 
 def _tail(log: Path) -> str:

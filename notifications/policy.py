@@ -1,5 +1,6 @@
-"""When a message may go: quiet hours, back-off between retries, and a provider's
-request to slow down. Plain rules, with no database writes of their own."""
+"""When a message may go: quiet hours, back-off between retries, a provider's
+request to slow down, and the pace its limit allows. Plain rules, with no database
+writes of their own."""
 
 import datetime
 import random
@@ -9,7 +10,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
-from notifications.constants import TO_A_VICTIM_ON_A_CASE
+from notifications.constants import TO_A_VICTIM_ON_A_CASE, MessageKind
+from trackmycrime.rate_limits import Pace, PaceSlot, pace_reserve
 from victims.constants import Channel
 
 PAUSE_KEY = "notifications:pause:{provider}"
@@ -80,3 +82,34 @@ def provider_pause(provider_name: str, seconds: float) -> None:
         until.timestamp(),
         timeout=int(seconds) + 1,
     )
+
+
+# How long a call waits for its slot before its message is put back to wait instead
+# (not counted as an attempt). Short for updates, so that the slots reserved ahead
+# never reach far. A code waits longer rather than being put back, and goes ahead
+# of the updates already waiting (trackmycrime.rate_limits): it finds its slot at
+# once, or within half a second, whatever backlog of updates is going.
+PACE_MAX_WAIT_SECONDS = 1.0
+PACE_MAX_WAIT_CODE_SECONDS = 10.0
+
+
+def provider_pace(provider_name: str) -> Pace | None:
+    """The limit a provider sets on our calls, if it has one (GOV.UK Notify)."""
+    if provider_name == "notify":
+        return Pace(
+            name=provider_name,
+            requests=settings.NOTIFY_RATE_LIMIT,
+            seconds=settings.NOTIFY_RATE_LIMIT_SECONDS,
+        )
+    return None
+
+
+def provider_slot(provider_name: str, kind: str) -> PaceSlot:
+    """Reserve the next slot for one call to this provider for a message of this
+    kind; a provider without a limit has a slot at once."""
+    pace = provider_pace(provider_name)
+    if pace is None:
+        return PaceSlot(reserved=True, wait=0.0)
+    if kind == MessageKind.SIGN_IN_CODE:
+        return pace_reserve(pace, max_wait=PACE_MAX_WAIT_CODE_SECONDS, ahead=True)
+    return pace_reserve(pace, max_wait=PACE_MAX_WAIT_SECONDS)

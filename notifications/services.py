@@ -10,7 +10,9 @@ sign-in codes alike, each sent once.
    police in the portal) and `notifications_queue_sign_in_code` are its callers.
 2. `notification_send` (the Celery task) claims a PENDING row, with other due rows
    up to NOTIFICATIONS_SEND_BATCH, calls the provider for each outside any
-   transaction, then records the results and the disclosures in one commit.
+   transaction (NOTIFICATIONS_SEND_CONCURRENCY at a time, each call in its slot of
+   the provider's pace, shared by every worker), then records the results and the
+   disclosures in one commit.
 3. `notifications_sweep` (Celery beat) hands over rows whose task was lost, or that
    wait for the end of quiet hours or a retry, and recovers rows stuck mid-send.
 
@@ -21,8 +23,11 @@ README.md, "Notifications to victims", for that window and how it is narrowed.
 
 import datetime
 import logging
+import os
 import random
+import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 
@@ -49,9 +54,11 @@ from notifications.policy import (
     held_for_quiet_hours,
     provider_pause,
     provider_paused_until,
+    provider_slot,
     retry_delay,
 )
 from notifications.providers import (
+    OutgoingMessage,
     PermanentProviderError,
     Provider,
     TransientProviderError,
@@ -437,24 +444,18 @@ def notification_send(*, notification_id: int) -> str:
     ).exists():
         return "not pending"
     claims, outcome = _claim(notification_id)
-    sent: list[_Sent] = []
-    # A provider that failed once in this batch is struggling: its other messages
-    # wait behind its back-off rather than each making it struggle more.
-    struggling: set[str] = set()
-    held: list[_Claim] = []
+    results = _send_all(claims)
+    sent = [result for _claim_, result in results if isinstance(result, _Sent)]
+    held = [
+        (claim, result.wait) for claim, result in results if isinstance(result, _Held)
+    ]
     try:
-        for claim in claims:
-            if claim.provider.name in struggling:
-                held.append(claim)
+        for claim, result in results:
+            if isinstance(result, _Held):
                 continue
-            result = _send_claimed(claim)
-            if isinstance(result, _Sent):
-                sent.append(result)
-                result = "sent"
-            elif result == "retrying":
-                struggling.add(claim.provider.name)
+            done = "sent" if isinstance(result, _Sent) else _settle(claim, result)
             if claim.notification.pk == notification_id:
-                outcome = result
+                outcome = done
     finally:
         if held:
             _release(held)
@@ -467,11 +468,82 @@ def notification_send(*, notification_id: int) -> str:
     return outcome
 
 
-def _send_claimed(claim: _Claim) -> _Sent | str:
-    """Hand one claimed row to its provider; record a failure at once."""
-    notification, provider = claim.notification, claim.provider
+@dataclass(frozen=True)
+class _Held:
+    """Not tried: the row goes back to waiting, the attempt not counted, `wait`
+    seconds from now (None: after its provider's pause, or the first back-off)."""
+
+    wait: float | None = None
+
+
+_Result = _Sent | _Held | Exception
+
+_pools: dict[tuple[int, int], ThreadPoolExecutor] = {}
+
+
+def _pool() -> ThreadPoolExecutor:
+    """This worker process's sending threads, made once (a forked process makes its
+    own). Each thread keeps its own connection to the provider (providers.py)."""
+    key = (os.getpid(), settings.NOTIFICATIONS_SEND_CONCURRENCY)
+    if key not in _pools:
+        _pools[key] = ThreadPoolExecutor(
+            max_workers=settings.NOTIFICATIONS_SEND_CONCURRENCY,
+            thread_name_prefix="tmc-send",
+        )
+    return _pools[key]
+
+
+def _send_all(claims: list[_Claim]) -> list[tuple[_Claim, _Result]]:
+    """Hand the claimed rows to their providers, several at a time, and return what
+    became of each; write nothing (the caller records the results, in one thread).
+
+    The messages are rendered here, in the calling thread (translations are per
+    thread); threads only wait for their slot and call the provider. The first
+    message to each provider goes alone: if the provider is struggling (a time-out,
+    5xx, 429), the batch's other messages to it wait behind its back-off untried,
+    rather than all making it struggle more at once.
+    """
+    results: list[_Result | None] = [None] * len(claims)
+    ready: list[tuple[int, OutgoingMessage]] = []
+    for index, claim in enumerate(claims):
+        try:
+            ready.append((index, message_for(claim.notification, code=claim.code)))
+        except Exception as error:
+            results[index] = error
+    struggling: set[str] = set()
+
+    def attempt(item: tuple[int, OutgoingMessage]) -> None:
+        index, message = item
+        results[index] = _attempt(claims[index], message, struggling)
+
+    first: dict[str, tuple[int, OutgoingMessage]] = {}
+    for index, message in ready:
+        first.setdefault(claims[index].provider.name, (index, message))
+    probes = list(first.values())
+    _run_all(attempt, probes)
+    _run_all(attempt, [item for item in ready if item not in probes])
+    return [
+        (claim, result)
+        for claim, result in zip(claims, results, strict=True)
+        if result is not None
+    ]
+
+
+def _run_all(call, items: list) -> None:
+    if len(items) <= 1 or settings.NOTIFICATIONS_SEND_CONCURRENCY == 1:
+        for item in items:
+            call(item)
+        return
+    for _done in _pool().map(call, items):
+        pass
+
+
+def _attempt(claim: _Claim, message: OutgoingMessage, struggling: set[str]) -> _Result:
+    """Send one claimed message, in a sending thread: nothing here touches the
+    database. Its provider is this thread's own (providers.provider_for)."""
+    notification = claim.notification
+    provider = provider_for(notification.channel)
     try:
-        message = message_for(notification, code=claim.code)
         found: list[str] = []
         # A code is minted afresh for each attempt, so an earlier attempt's message
         # (whose code no longer works) is no reason not to send this one.
@@ -483,25 +555,61 @@ def _send_claimed(claim: _Claim) -> _Sent | str:
             # An earlier attempt may have reached the provider before failing; one
             # that timed out was retried only once the provider must have finished
             # with it (NOTIFY_IN_DOUBT_WAIT_SECONDS), so it shows here if it went.
+            if held := _wait_for_slot(claim, struggling):
+                return held
             found = _find_sends(provider, message.reference)
-        provider_id = found[0] if found else provider.send(message)
+        if found:
+            provider_id = found[0]
+        else:
+            if held := _wait_for_slot(claim, struggling):
+                return held
+            provider_id = provider.send(message)
     except PermanentProviderError as error:
-        return _record_failure(notification, str(error))
-    except TransientProviderError as error:
-        return _record_retry(notification, provider, error)
+        return error
     except Exception as error:
-        logger.exception("Notification %s: the provider failed", notification.pk)
-        return _record_retry(
-            notification,
-            provider,
-            TransientProviderError(f"Unexpected error: {type(error).__name__}"),
-        )
+        # Retried later, as any failure but a permanent one: the provider struggles.
+        struggling.add(claim.provider.name)
+        return error
     return _Sent(
         notification=notification,
-        provider=provider,
+        provider=claim.provider,
         provider_id=str(provider_id),
         to=message.to,
         also_sent=tuple(found[1:]),
+    )
+
+
+def _wait_for_slot(claim: _Claim, struggling: set[str]) -> _Held | None:
+    """Wait for this call's slot in its provider's pace (shared by every worker);
+    return _Held if the message is to wait instead: its provider is struggling, or
+    the next slot is further off than a message of its kind waits."""
+    name = claim.provider.name
+    if name in struggling:
+        return _Held()
+    slot = provider_slot(name, claim.notification.kind)
+    if not slot.reserved:
+        return _Held(wait=slot.wait)
+    if slot.wait > 0:
+        time.sleep(slot.wait)
+        if name in struggling:
+            return _Held()
+    return None
+
+
+def _settle(claim: _Claim, error: Exception) -> str:
+    """Record a message the provider did not take: failed for good, or to retry."""
+    notification, provider = claim.notification, claim.provider
+    if isinstance(error, PermanentProviderError):
+        return _record_failure(notification, str(error))
+    if isinstance(error, TransientProviderError):
+        return _record_retry(notification, provider, error)
+    logger.error(
+        "Notification %s: the provider failed", notification.pk, exc_info=error
+    )
+    return _record_retry(
+        notification,
+        provider,
+        TransientProviderError(f"Unexpected error: {type(error).__name__}"),
     )
 
 
@@ -518,15 +626,16 @@ def _find_sends(provider: Provider, reference: str) -> list[str]:
     return [found] if found else []
 
 
-def _release(claims: list[_Claim]) -> None:
+def _release(claims: list[tuple[_Claim, float | None]]) -> None:
     """Hand back claimed rows that were not tried, unchanged but for a later attempt
-    time: after their provider's pause if it asked for one, else the first back-off."""
+    time: `wait` from now if given (their slot was too far off), else after their
+    provider's pause if it asked for one, else the first back-off."""
     now = timezone.now()
     waits: dict[str, float] = {}
     with transaction.atomic():
-        for claim in claims:
+        for claim, wait in claims:
             name = claim.provider.name
-            if name not in waits:
+            if wait is None and name not in waits:
                 paused = provider_paused_until(name)
                 waits[name] = (
                     (paused - now).total_seconds() if paused else retry_delay(1)
@@ -537,7 +646,7 @@ def _release(claims: list[_Claim]) -> None:
                 .update(status=NotificationStatus.PENDING, attempts=F("attempts") - 1)
             )
             if released:
-                _put_off(claim.notification, waits[name], now)
+                _put_off(claim.notification, waits[name] if wait is None else wait, now)
 
 
 def _this_attempt(notification: Notification):

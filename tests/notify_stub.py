@@ -2,7 +2,9 @@
 
 It checks the JSON Web Token the real client signs, records every message it
 accepts, and answers the way Notify does: 201 with an id, 400 for an invalid
-recipient, 429 for the rate limit, 500 when it is unwell. `script` decides, per
+recipient, 429 for the rate limit, 500 when it is unwell. With `rate_limit`
+(requests, seconds) it counts every request, as Notify counts each API key's, and
+answers 429 to any beyond that many in the last that many seconds. `script` decides, per
 request, whether to fail, or (`Late`) to accept a message only after the client has
 given up waiting, as Notify sometimes does; by default everything is accepted. A
 look-up by reference lists every message accepted with it, so two sends of one
@@ -17,7 +19,7 @@ import socket
 import threading
 import time
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -67,6 +69,8 @@ class NotifyStub:
         self.accepted: list[dict] = []
         self.requests: list[tuple[Request, int]] = []
         self.script: Script | None = None
+        self.rate_limit: tuple[int, float] | None = None
+        self._arrivals: deque[float] = deque()
         self._tries: Counter = Counter()
         # TCP connections opened by clients, and those still open.
         self.connections = 0
@@ -118,12 +122,41 @@ class NotifyStub:
             "notification_type": message["type"],
         }
 
+    def _over_rate_limit(self, request: Request) -> bool:
+        """Count the request; whether it is beyond the limit (under the lock)."""
+        if self.rate_limit is None:
+            return False
+        requests, seconds = self.rate_limit
+        self._arrivals.append(request.at)
+        while self._arrivals[0] <= request.at - seconds:
+            self._arrivals.popleft()
+        return len(self._arrivals) > requests
+
+    def busiest_window(self, seconds: float) -> int:
+        """The most requests that arrived within any `seconds` of one another."""
+        with self.lock:
+            times = sorted(request.at for request, _status in self.requests)
+        most, start = 0, 0
+        for end, at in enumerate(times):
+            while times[start] <= at - seconds:
+                start += 1
+            most = max(most, end - start + 1)
+        return most
+
     def _answer(self, request: Request, payload: dict) -> tuple[int, dict, dict]:
         with self.lock:
             tries = self._tries[(request.kind, request.reference)]
             self._tries[(request.kind, request.reference)] += 1
+            limited = self._over_rate_limit(request)
         # Outside the lock: a script may take its time, as a slow Notify would.
         failure = self.script(request, tries) if self.script else None
+        if limited:
+            requests, seconds = self.rate_limit or (0, 0)
+            failure = Failure(
+                429,
+                f"Exceeded rate limit for key type LIVE of {requests} requests per "
+                f"{seconds:g} seconds",
+            )
         if isinstance(failure, Late):
             time.sleep(failure.seconds)
             failure = None

@@ -79,6 +79,14 @@ def test_the_benchmark_reports_every_figure(tmp_path):
     assert pipeline["messages"]["duplicates"] == 0
     assert pipeline["messages"]["lost"] == 0
     assert pipeline["celery_worker_peak_rss_mb"] > 0
+    paced = pipeline["paced"]
+    assert paced["messages"] == 60
+    assert paced["refused_429"] == 0
+    assert 0 < paced["busiest_window"] <= paced["limit"]
+    assert paced["drain_seconds"] > 0 and paced["rate_vs_limit"] > 0
+    codes = pipeline["code_ahead"]
+    assert codes["codes"] == len(codes["seconds"]) == 2
+    assert all(waiting > 0 for waiting in codes["updates_waiting"])
     assert set(figures["targets"]) == {
         "case_page_ratio",
         "case_page_p95_growth",
@@ -89,6 +97,9 @@ def test_the_benchmark_reports_every_figure(tmp_path):
         "public_page_p95_ms",
         "messages_page_vs_case_page_p95",
         "messages_inbox_p95_ms",
+        "paced_429s",
+        "paced_rate_vs_limit",
+        "code_behind_backlog_s",
     }
     assert figures["feedback"]["dashboard"]["p95_ms"] > 0
     assert figures["feedback"]["public_page"]["p95_ms"] > 0

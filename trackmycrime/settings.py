@@ -228,10 +228,15 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # (DATABASE_CONN_MAX_AGE, health checks). The fix-up still drops it every so often.
 CELERY_DB_REUSE_MAX = 1000
 # Longer than any retry delay, or Redis redelivers a message that is only waiting.
+_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 7200, minimum=60)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 7200, minimum=60),
+    "visibility_timeout": _VISIBILITY_TIMEOUT,
     "socket_connect_timeout": REDIS_CONNECT_TIMEOUT_SECONDS,
     "socket_timeout": REDIS_SOCKET_TIMEOUT_SECONDS,
+    # A worker reads its queues in the order of CELERY_TASK_QUEUES every time (kombu's
+    # default takes them in turn): a sign-in code is the next task a worker takes,
+    # whatever backlog of updates waits on the default queue.
+    "queue_order_strategy": "priority",
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT_SECONDS
 # A worker or beat that loses Redis keeps trying to reconnect, however long the
@@ -299,7 +304,6 @@ NOTIFICATIONS_RETRY_BASE_SECONDS = env_int(
 NOTIFICATIONS_RETRY_MAX_DELAY_SECONDS = env_int(
     "NOTIFICATIONS_RETRY_MAX_DELAY_SECONDS", 30 * 60, minimum=1
 )
-_VISIBILITY_TIMEOUT = CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
 if NOTIFICATIONS_RETRY_MAX_DELAY_SECONDS >= _VISIBILITY_TIMEOUT:
     raise ImproperlyConfigured(
         "NOTIFICATIONS_RETRY_MAX_DELAY_SECONDS must be shorter than "
@@ -333,8 +337,13 @@ NOTIFICATIONS_SWEEP_BATCH = env_int("NOTIFICATIONS_SWEEP_BATCH", 1000, minimum=1
 # A worker's task sends its own message and up to this many minus one other due ones,
 # for one database commit each side of the sending.
 NOTIFICATIONS_SEND_BATCH = env_int("NOTIFICATIONS_SEND_BATCH", 20, minimum=1)
+# A batch's messages go to the provider this many at a time, from threads of the
+# worker process (each with its own kept-alive connection to the provider).
+NOTIFICATIONS_SEND_CONCURRENCY = env_int(
+    "NOTIFICATIONS_SEND_CONCURRENCY", 10, minimum=1
+)
 # Sign-in codes have a Celery queue of their own, so that a code never waits behind
-# a backlog of updates: every worker takes from both (codes first in turn), and
+# a backlog of updates: every worker takes from both (codes first), and
 # docker-compose also runs a worker for codes alone. A failing provider is retried
 # for a code at most this far apart, until the code expires.
 NOTIFICATIONS_UPDATE_QUEUE = "celery"
@@ -371,11 +380,16 @@ NOTIFY_TIMEOUT_SECONDS = env_int("NOTIFY_TIMEOUT_SECONDS", 20, minimum=1)
 if NOTIFICATIONS_SEND_BATCH * NOTIFY_TIMEOUT_SECONDS >= (
     NOTIFICATIONS_SENDING_TIMEOUT_SECONDS
 ):
-    # A slow batch must finish before the sweep takes its rows for stuck.
+    # A slow batch must finish before the sweep takes its rows for stuck (each
+    # message also waits at most a second or so for its slot: notifications.policy).
     raise ImproperlyConfigured(
         "NOTIFICATIONS_SEND_BATCH times NOTIFY_TIMEOUT_SECONDS must be shorter than "
         "NOTIFICATIONS_SENDING_TIMEOUT_SECONDS."
     )
+# Notify allows 3,000 requests a minute per API key, sends and look-ups alike, and
+# answers 429 beyond. Every worker paces its calls to stay under this, together.
+NOTIFY_RATE_LIMIT = env_int("NOTIFY_RATE_LIMIT", 3000, minimum=1)
+NOTIFY_RATE_LIMIT_SECONDS = env_int("NOTIFY_RATE_LIMIT_SECONDS", 60, minimum=1)
 # Notify may accept a request after our client has given up on it. Such a message is
 # looked up again (and only sent if still not found) this long after the time-out:
 # longer than Notify can take to finish with a request.
