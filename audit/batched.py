@@ -89,7 +89,7 @@ def view_push(events: list[AuditEvent]) -> bool:
     return True
 
 
-def _event(item: bytes) -> AuditEvent:
+def _event(item: bytes | str) -> AuditEvent:
     data = json.loads(item)
     return AuditEvent(
         view_key=uuid.UUID(data["view_key"]),

@@ -84,16 +84,14 @@ def victim_messages(request: PortalRequest) -> HttpResponse:
         and request.session.pop(SENT_SESSION_KEY, False),
         "reply_days": case.force.message_reply_working_days,
     }
-    response = render(
-        request, "conversations/victim_messages.html", context, status=status
-    )
+    page = render(request, "conversations/victim_messages.html", context, status=status)
     if fresh and block != SendBlock.PAUSED:
         portal_page_store(
             request.portal_cached,
             page="messages",
             request=request,
-            response=response,
+            response=page,
             variant=variant,
             extra={"shown": messages_shown(reads=[(conversation, messages)])},
         )
-    return response
+    return page

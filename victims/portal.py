@@ -4,7 +4,7 @@ after 15 minutes without activity or 12 hours in all, never cached by the browse
 import time
 from collections.abc import Callable
 from functools import wraps
-from typing import cast
+from typing import cast, overload
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -118,9 +118,20 @@ class PortalRequest(HttpRequest):
     portal_cached: PortalCached
 
 
+View = Callable[..., HttpResponse]
+
+
+@overload
+def victim_required(view: View) -> View: ...
+
+
+@overload
+def victim_required(*, cached_page: str) -> Callable[[View], View]: ...
+
+
 def victim_required(
-    view: Callable[..., HttpResponse] | None = None, *, cached_page: str | None = None
-) -> Callable[..., HttpResponse]:
+    view: View | None = None, *, cached_page: str | None = None
+) -> View | Callable[[View], View]:
     """Let only a signed-in victim in, and only to their own case.
 
     Sets `request.portal` to the victim's link to the case (with the victim, case,
@@ -130,7 +141,7 @@ def victim_required(
     round trip.
     """
 
-    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorate(view: View) -> View:
         @wraps(view)
         @never_cache
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
