@@ -22,14 +22,14 @@ pytestmark = pytest.mark.usefixtures("portal")
 
 REFERENCE = "NS/00001/26"
 EMAIL = "victim@example.com"
-# Made afresh: the victim's link to the case (with the victim, case, force and
-# officer), the timeline and the survey waves open to the victim. The session comes
-# from the cache, and its last-activity time is written at most once a minute, so
-# not here. Shown again from the cache while nothing on it changed: none. The view's
+# Made afresh: the session, the victim's link to the case (with the victim, case,
+# force and officer), the timeline and the survey waves open to the victim. The
+# session's last-activity time is written at most once a minute, so not here. Shown
+# again from the cache while nothing on it changed: the session only. The view's
 # audit row adds one insert where views are written in the request (no Redis); with
 # Redis it is queued (audit/batched.py).
-CASE_PAGE_QUERIES = 3
-CASE_PAGE_CACHED_QUERIES = 0
+CASE_PAGE_QUERIES = 4
+CASE_PAGE_CACHED_QUERIES = 1
 
 
 def _audit_queries() -> int:

@@ -456,9 +456,6 @@ STORAGES = {
 }
 
 # Staff sessions last a working shift; the victim portal sets its own, shorter limits.
-# Sessions are read from the cache (Redis) and written through to the database: a
-# signed-in page reads no session row, and signing out deletes both copies.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = env_int("STAFF_SESSION_SECONDS", 8 * 60 * 60, minimum=300)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -25,6 +25,7 @@ retention job included, and a call missed on one road would leave a victim in.
 import logging
 import re
 import secrets
+import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -38,6 +39,21 @@ from victims.models import CaseVictim
 logger = logging.getLogger(__name__)
 
 ENTRY_SECONDS = 300
+# After a cache command fails, this process leaves the cache alone for this long: a
+# frozen Redis costs one time-out, not one per version renewed or entry read.
+AWAY_SECONDS = 5.0
+_away_until = 0.0
+
+
+def _cache_away() -> bool:
+    return time.monotonic() < _away_until
+
+
+def _cache_failed() -> None:
+    global _away_until
+    _away_until = time.monotonic() + AWAY_SECONDS
+
+
 _VERSION_SECONDS = 24 * 60 * 60
 
 # What changes with each response, marked in the stored page. A NUL never reaches a
@@ -92,6 +108,8 @@ def portal_cache_read(
     keys = [_victim_key(victim_id), _case_key(case_id), _link_key(victim_id, case_id)]
     if page is not None:
         keys.append(_page_key(page, victim_id, case_id, get_language()))
+    if _cache_away():
+        return PortalCached(victim_id, case_id, versions=None)
     try:
         found = cache.get_many(keys)
         victim_version, case_version = found.get(keys[0]), found.get(keys[1])
@@ -102,6 +120,7 @@ def portal_cache_read(
             found = cache.get_many(keys[:2])
             victim_version, case_version = found.get(keys[0]), found.get(keys[1])
     except Exception:  # noqa: BLE001  any cache failure: read the database instead
+        _cache_failed()
         logger.warning("portal cache unavailable; reading the database")
         return PortalCached(victim_id, case_id, versions=None)
     if victim_version is None or case_version is None:
@@ -174,9 +193,12 @@ def portal_page_response(
 
 
 def _set(key: str, value: dict) -> None:
+    if _cache_away():
+        return
     try:
         cache.set(key, value, ENTRY_SECONDS)
     except Exception:  # noqa: BLE001  an entry not kept is made again next time
+        _cache_failed()
         logger.warning("portal cache unavailable; entry not kept")
 
 
@@ -201,9 +223,13 @@ def portal_cache_forget(
     victim_ids, case_ids = list(victim_ids), list(case_ids)
 
     def renew() -> None:
+        if _cache_away():
+            logger.error("portal cache unavailable; versions not renewed")
+            return
         try:
             _versions_renew(victim_ids=victim_ids, case_ids=case_ids)
         except Exception:  # noqa: BLE001
+            _cache_failed()
             # Reads fail too while the cache is away; entries left by then die
             # within ENTRY_SECONDS (README.md, "Failure modes").
             logger.error("portal cache unavailable; versions not renewed")
