@@ -38,6 +38,9 @@ class AuditEvent(models.Model):
     changed_fields = models.JSONField(default=list, blank=True)
     detail = models.JSONField(default=dict, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+    # A page view written by the batched flush (audit/batched.py): writing a batch
+    # again after a crash skips the views already in.
+    view_key = models.UUIDField(null=True, blank=True, editable=False)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -45,6 +48,13 @@ class AuditEvent(models.Model):
         ordering = ["-occurred_at", "-id"]
         verbose_name = _("audit event")
         indexes = [models.Index(fields=["force_id", "-occurred_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["view_key"],
+                condition=models.Q(view_key__isnull=False),
+                name="audit_view_key_unique",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.actor_label or self.actor_kind} {self.action} {self.object_type}"

@@ -2,9 +2,9 @@
 the stack's own limits measured in the same run, at 1,000 and 1,000,000 cases.
 
     python -m bench.run            # the full run (about 15 minutes on 2 cores)
-    python -m bench.run --smoke    # tiny sizes, to prove the benchmark still works
     python -m bench.run --huge-cases 10000000   # and the scale figures at 10M
     python -m bench.run --notify-full           # and 20,000 messages at Notify's pace
+    python -m bench.run --smoke    # tiny sizes, to prove the benchmark still works
 
 It recreates its own PostgreSQL database (BENCH_DATABASE_URL) and uses its own Redis
 database (BENCH_REDIS_URL); it prints a table and writes var/bench/*.json.
@@ -57,6 +57,8 @@ SMOKE_SIZES = {
     "code_backlog": 100,
     "codes": 2,
 }
+
+PARTS = ("scale", "feedback", "web", "pipeline")
 
 TARGETS = {
     "case_page_ratio": 0.35,
@@ -169,6 +171,7 @@ def _web_load(
         "ratios": [round(r, 3) for r in ratios],
         "ratio": round(statistics.median(ratios), 3),
         "web_worker_peak_rss_mb": memory,
+        "load_average": [round(x, 2) for x in os.getloadavg()],
     }
 
 
@@ -207,39 +210,45 @@ def run(args: argparse.Namespace) -> dict:
     from bench.data import load_cases
 
     results: dict = {"machine": {"cores": os.cpu_count()}, "load": []}
+    parts = args.only
     results["load"].append(load_cases(args.small))
-    small = _measure_at_size(args.small, args.repeat)
+    if "scale" in parts:
+        small = _measure_at_size(args.small, args.repeat)
     results["load"].append(load_cases(args.cases - args.small))
-    large = _measure_at_size(args.cases, args.repeat)
-    results["scale"] = {"small": small, "large": large}
-    from bench.feedback import load_feedback, measure_feedback
+    if "scale" in parts:
+        large = _measure_at_size(args.cases, args.repeat)
+        results["scale"] = {"small": small, "large": large}
+    if "feedback" in parts:
+        from bench.feedback import load_feedback, measure_feedback
 
-    results["load"].append(load_feedback(args.feedback))
-    results["feedback"] = measure_feedback(repeat=args.repeat)
-    results["web"] = _web_load(
-        env,
-        case_number=args.cases // 2,
-        seconds=args.seconds,
-        rounds=args.rounds,
-        workdir=args.output,
-    )
-    from bench.pipeline import measure_code_ahead, measure_paced, measure_pipeline
+        results["load"].append(load_feedback(args.feedback))
+        results["feedback"] = measure_feedback(repeat=args.repeat)
+    if "web" in parts:
+        results["web"] = _web_load(
+            env,
+            case_number=args.cases // 2,
+            seconds=args.seconds,
+            rounds=args.rounds,
+            workdir=args.output,
+        )
+    if "pipeline" in parts:
+        from bench.pipeline import measure_code_ahead, measure_paced, measure_pipeline
 
-    results["pipeline"] = measure_pipeline(
-        messages=args.messages, env=env, workdir=args.output
-    )
-    results["pipeline"]["code_ahead"] = measure_code_ahead(
-        backlog=args.code_backlog, codes=args.codes, env=env, workdir=args.output
-    )
-    results["pipeline"]["paced"] = measure_paced(
-        messages=args.paced_messages,
-        limit=args.paced_limit,
-        seconds=args.paced_seconds,
-        env=env,
-        workdir=args.output,
-    )
+        results["pipeline"] = measure_pipeline(
+            messages=args.messages, env=env, workdir=args.output
+        )
+        results["pipeline"]["code_ahead"] = measure_code_ahead(
+            backlog=args.code_backlog, codes=args.codes, env=env, workdir=args.output
+        )
+        results["pipeline"]["paced"] = measure_paced(
+            messages=args.paced_messages,
+            limit=args.paced_limit,
+            seconds=args.paced_seconds,
+            env=env,
+            workdir=args.output,
+        )
     results["versions"] = _versions(env)
-    if args.huge_cases:
+    if args.huge_cases and "scale" in parts:
         _save(args, results)  # the figures so far, should the long part not finish
         results["load"].append(load_cases(args.huge_cases - args.cases))
         results["scale"]["huge"] = _measure_at_size(args.huge_cases, args.repeat)
@@ -249,84 +258,78 @@ def run(args: argparse.Namespace) -> dict:
     return results
 
 
+# Targets met at or above their figure, at or below it, and (the rest) below it.
+AT_LEAST = {"case_page_ratio", "pipeline_ratio", "paced_rate_vs_limit"}
+AT_MOST = {
+    "case_page_p95_growth",
+    "messages_page_vs_case_page_p95",
+    "survey_post_vs_case_page_p95",
+    "paced_429s",
+    "huge_case_page_p95_growth",
+}
+
+
 def _targets(results: dict) -> dict:
-    small, large = results["scale"]["small"], results["scale"]["large"]
-    growth = large["case_page"]["p95_ms"] / small["case_page"]["p95_ms"]
-    admin_p95 = max(timing["p95_ms"] for timing in large["admin_case_list"].values())
-    officer_p95 = max(timing["p95_ms"] for timing in large["officer_pages"].values())
-    pipeline = results["pipeline"]
-    measured = {
-        "case_page_ratio": results["web"]["ratio"],
-        "case_page_p95_growth": round(growth, 2),
-        "admin_list_p95_ms": admin_p95,
-        "officer_pages_p95_ms": officer_p95,
-        "pipeline_ratio": round(pipeline["ratio"], 3),
-        "paced_429s": pipeline["paced"]["refused_429"],
-        "paced_rate_vs_limit": pipeline["paced"]["rate_vs_limit"],
-        "code_behind_backlog_s": pipeline["code_ahead"]["max_seconds"],
-        "feedback_dashboard_p95_ms": results["feedback"]["dashboard"]["p95_ms"],
-        "public_page_p95_ms": results["feedback"]["public_page"]["p95_ms"],
-        "messages_page_vs_case_page_p95": round(
+    """The targets for the parts that ran (`--only`), each measured and met or not."""
+    measured: dict = {}
+    if "scale" in results:
+        small, large = results["scale"]["small"], results["scale"]["large"]
+        growth = large["case_page"]["p95_ms"] / small["case_page"]["p95_ms"]
+        measured["case_page_p95_growth"] = round(growth, 2)
+        measured["admin_list_p95_ms"] = max(
+            timing["p95_ms"] for timing in large["admin_case_list"].values()
+        )
+        measured["officer_pages_p95_ms"] = max(
+            timing["p95_ms"] for timing in large["officer_pages"].values()
+        )
+        measured["messages_page_vs_case_page_p95"] = round(
             large["messages_page"]["p95_ms"] / large["case_page"]["p95_ms"], 2
-        ),
-        "messages_inbox_p95_ms": large["officer_pages"]["messages_inbox"]["p95_ms"],
-        "survey_post_vs_case_page_p95": round(
+        )
+        measured["messages_inbox_p95_ms"] = large["officer_pages"]["messages_inbox"][
+            "p95_ms"
+        ]
+        measured["survey_post_vs_case_page_p95"] = round(
             large["survey_post"]["p95_ms"] / large["case_page"]["p95_ms"], 2
-        ),
-    }
-    huge = results["scale"].get("huge")
-    if huge:
-        measured["huge_case_page_p95_growth"] = round(
-            huge["case_page"]["p95_ms"] / small["case_page"]["p95_ms"], 2
         )
-        measured["huge_admin_list_p95_ms"] = max(
-            timing["p95_ms"] for timing in huge["admin_case_list"].values()
-        )
-    met = {
-        "case_page_ratio": measured["case_page_ratio"] >= TARGETS["case_page_ratio"],
-        "case_page_p95_growth": growth <= TARGETS["case_page_p95_growth"],
-        "admin_list_p95_ms": admin_p95 < TARGETS["admin_list_p95_ms"],
-        "officer_pages_p95_ms": officer_p95 < TARGETS["officer_pages_p95_ms"],
-        "pipeline_ratio": measured["pipeline_ratio"] >= TARGETS["pipeline_ratio"],
-        "feedback_dashboard_p95_ms": measured["feedback_dashboard_p95_ms"]
-        < TARGETS["feedback_dashboard_p95_ms"],
-        "public_page_p95_ms": measured["public_page_p95_ms"]
-        < TARGETS["public_page_p95_ms"],
-        "messages_page_vs_case_page_p95": measured["messages_page_vs_case_page_p95"]
-        <= TARGETS["messages_page_vs_case_page_p95"],
-        "messages_inbox_p95_ms": measured["messages_inbox_p95_ms"]
-        < TARGETS["messages_inbox_p95_ms"],
-        "survey_post_vs_case_page_p95": measured["survey_post_vs_case_page_p95"]
-        <= TARGETS["survey_post_vs_case_page_p95"],
-        "paced_429s": measured["paced_429s"] == 0,
-        "paced_rate_vs_limit": measured["paced_rate_vs_limit"]
-        >= TARGETS["paced_rate_vs_limit"],
-        "code_behind_backlog_s": measured["code_behind_backlog_s"]
-        < TARGETS["code_behind_backlog_s"],
-    }
-    if huge:
-        met["huge_case_page_p95_growth"] = (
-            measured["huge_case_page_p95_growth"]
-            <= TARGETS["huge_case_page_p95_growth"]
-        )
-        met["huge_admin_list_p95_ms"] = (
-            measured["huge_admin_list_p95_ms"] < TARGETS["huge_admin_list_p95_ms"]
-        )
-    return {
-        name: {"measured": measured[name], "target": TARGETS[name], "met": met[name]}
-        for name in TARGETS
-        if name in measured
-    }
+        huge = results["scale"].get("huge")
+        if huge:
+            measured["huge_case_page_p95_growth"] = round(
+                huge["case_page"]["p95_ms"] / small["case_page"]["p95_ms"], 2
+            )
+            measured["huge_admin_list_p95_ms"] = max(
+                timing["p95_ms"] for timing in huge["admin_case_list"].values()
+            )
+    if "web" in results:
+        measured["case_page_ratio"] = results["web"]["ratio"]
+    if "pipeline" in results:
+        pipeline = results["pipeline"]
+        measured["pipeline_ratio"] = round(pipeline["ratio"], 3)
+        measured["paced_429s"] = pipeline["paced"]["refused_429"]
+        measured["paced_rate_vs_limit"] = pipeline["paced"]["rate_vs_limit"]
+        measured["code_behind_backlog_s"] = pipeline["code_ahead"]["max_seconds"]
+    if "feedback" in results:
+        feedback = results["feedback"]
+        measured["feedback_dashboard_p95_ms"] = feedback["dashboard"]["p95_ms"]
+        measured["public_page_p95_ms"] = feedback["public_page"]["p95_ms"]
+    targets = {}
+    for name in TARGETS:
+        if name not in measured:
+            continue
+        value, target = measured[name], TARGETS[name]
+        if name in AT_LEAST:
+            met = value >= target
+        elif name in AT_MOST:
+            met = value <= target
+        else:
+            met = value < target
+        targets[name] = {"measured": value, "target": target, "met": met}
+    return targets
 
 
-def table(results: dict) -> str:
+def _scale_lines(results: dict) -> list[str]:
     small, large = results["scale"]["small"], results["scale"]["large"]
-    web, pipeline = results["web"], results["pipeline"]
     huge = results["scale"].get("huge")
     lines = [
-        f"Track My Crime benchmark: {results['machine']['cores']} cores, "
-        + ", ".join(f"{k} {v}" for k, v in results["versions"].items()),
-        f"Load average at the end (1, 5, 15 min): {results['load_average']}",
         "",
         f"{'Scale (in-process, p50 / p95 ms)':<44}"
         f"{small['cases']:>12,} cases{large['cases']:>12,} cases"
@@ -371,8 +374,18 @@ def table(results: dict) -> str:
                 large["officer_pages"][name],
             )
         )
+    lines.append(
+        "  queries: messages page "
+        f"{small['messages_page_queries']} / {large['messages_page_queries']}, "
+        f"messages inbox {small['messages_inbox_queries']} / "
+        f"{large['messages_inbox_queries']}"
+    )
+    return lines
+
+
+def _feedback_lines(results: dict) -> list[str]:
     feedback = results["feedback"]
-    lines += [
+    return [
         "",
         f"Victim Voice ({results['load'][-1]['responses']:,} responses, 5 forces; "
         "p50 / p95 ms)",
@@ -383,13 +396,11 @@ def table(results: dict) -> str:
         f"{feedback['public_page']['p95_ms']}",
         f"  snapshots refreshed in {feedback['snapshot_refresh_seconds']} s",
     ]
-    lines.append(
-        "  queries: messages page "
-        f"{small['messages_page_queries']} / {large['messages_page_queries']}, "
-        f"messages inbox {small['messages_inbox_queries']} / "
-        f"{large['messages_inbox_queries']}"
-    )
-    lines += [
+
+
+def _web_lines(results: dict) -> list[str]:
+    web = results["web"]
+    lines = [
         "",
         "Under load (gunicorn, 2 workers, DEBUG off, PostgreSQL, Redis; "
         "wrk, 8 connections)",
@@ -400,9 +411,18 @@ def table(results: dict) -> str:
             f"  {page.replace('_', ' '):<20}{r['requests_per_second']:>9.1f} req/s   "
             f"p50 {r['p50_ms']:.2f}  p95 {r['p95_ms']:.2f}  p99 {r['p99_ms']:.2f} ms"
         )
-    messages, noop = pipeline["messages"], pipeline["noop_tasks"]
     lines += [
         f"  case page / health check: {web['ratio']} (rounds: {web['ratios']})",
+        f"  load average at the end: {web.get('load_average', '?')}",
+        f"  peak memory: web worker {web['web_worker_peak_rss_mb']} MiB",
+    ]
+    return lines
+
+
+def _pipeline_lines(results: dict) -> list[str]:
+    pipeline = results["pipeline"]
+    messages, noop = pipeline["messages"], pipeline["noop_tasks"]
+    return [
         "",
         "Message pipeline (outbox rows, Redis, a Celery worker, a Notify stand-in)",
         f"  {messages['count']} messages: {messages['per_second']:.1f}/s, "
@@ -411,20 +431,8 @@ def table(results: dict) -> str:
         f"  messages / no-op tasks: {pipeline['ratio']:.3f}",
         _paced_line(pipeline["paced"]),
         _code_line(pipeline["code_ahead"]),
-        "",
-        f"Peak memory: web worker {web['web_worker_peak_rss_mb']} MiB, "
-        f"Celery worker {pipeline['celery_worker_peak_rss_mb']} MiB",
-        "",
-        "Targets:",
+        f"  peak memory: Celery worker {pipeline['celery_worker_peak_rss_mb']} MiB",
     ]
-    for name, target in results["targets"].items():
-        verdict = "met" if target["met"] else "MISSED"
-        lines.append(
-            f"  {name:<24}{target['measured']!s:>10}  "
-            f"(target {target['target']})  {verdict}"
-        )
-    lines.append(f"\nTook {results['seconds']} s.")
-    return "\n".join(lines)
 
 
 # The table's row labels, and where each is found in a size's figures.
@@ -468,6 +476,31 @@ def _save(args: argparse.Namespace, results: dict) -> Path:
     return path
 
 
+def table(results: dict) -> str:
+    lines = [
+        f"Track My Crime benchmark: {results['machine']['cores']} cores, "
+        + ", ".join(f"{k} {v}" for k, v in results["versions"].items()),
+        f"Load average at the end (1, 5, 15 min): {results['load_average']}",
+    ]
+    for part, part_lines in (
+        ("scale", _scale_lines),
+        ("feedback", _feedback_lines),
+        ("web", _web_lines),
+        ("pipeline", _pipeline_lines),
+    ):
+        if part in results:
+            lines += part_lines(results)
+    lines += ["", "Targets:"]
+    for name, target in results["targets"].items():
+        verdict = "met" if target["met"] else "MISSED"
+        lines.append(
+            f"  {name:<24}{target['measured']!s:>10}  "
+            f"(target {target['target']})  {verdict}"
+        )
+    lines.append(f"\nTook {results['seconds']} s.")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, quick")
@@ -479,6 +512,12 @@ def main(argv: list[str] | None = None) -> int:
         "--redis-url", default=os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL)
     )
     parser.add_argument("--output", type=Path, default=ROOT / "var" / "bench")
+    parser.add_argument(
+        "--only",
+        type=lambda value: set(value.split(",")),
+        default=set(PARTS),
+        help=f"run only these parts, comma-separated, of: {','.join(PARTS)}",
+    )
     parser.add_argument(
         "--cases",
         type=int,

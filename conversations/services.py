@@ -13,6 +13,7 @@ import datetime
 import logging
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -303,16 +304,32 @@ def messages_read(
     audit_view(
         actor=actor,
         object_type=ObjectType.MESSAGE,
-        objects=[
-            Audited(
-                object_id=m.pk,
-                force_id=c.force_id,
-                case_id=c.case_id,
-                detail={"victim_id": c.victim_id},
-            )
-            for c, m in shown
-        ],
+        objects=messages_shown(reads=reads),
+        batched=by_victim,
     )
+
+
+def messages_shown(
+    *, reads: Iterable[tuple[Conversation | None, list[Message]]]
+) -> list[Audited]:
+    """The audit trail's record of these messages being shown: one per message."""
+    return [
+        Audited(
+            object_id=m.pk,
+            force_id=c.force_id,
+            case_id=c.case_id,
+            detail={"victim_id": c.victim_id},
+        )
+        for c, messages in reads
+        if c is not None
+        for m in messages
+    ]
+
+
+def messages_read_again(*, actor: Actor, shown: list[Audited]) -> None:
+    """Record that a victim was shown their conversation again, from the cached
+    page: nothing new to mark read (a new message makes the page again)."""
+    audit_view(actor=actor, object_type=ObjectType.MESSAGE, objects=shown, batched=True)
 
 
 @dataclass(frozen=True)

@@ -13,19 +13,37 @@ from conversations.services import (
     MessageRefused,
     message_send_by_victim,
     messages_read,
+    messages_read_again,
+    messages_shown,
     victim_rate_limited,
     victim_send_block,
 )
-from victims.portal import PortalRequest, victim_required
+from victims.portal import PortalRequest, portal_seconds_left, victim_required
+from victims.portal_cache import portal_page_response, portal_page_store
 
 SENT_SESSION_KEY = "victim_message_sent"
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@victim_required
+@victim_required(cached_page="messages")
 def victim_messages(request: PortalRequest) -> HttpResponse:
     link = request.portal
     case = link.case
+    # A plain look at the page may come from the cache, made under the same case
+    # and victim versions (a new message changes the case's) and the same answer to
+    # "can they write now?".
+    fresh = request.method != "POST" and SENT_SESSION_KEY not in request.session
+    if fresh:
+        variant = (
+            victim_send_block(case=case, conversation=None),
+            victim_rate_limited(victim_id=link.victim_id),
+        )
+        cached = request.portal_cached.page_for(variant)
+        if cached is not None:
+            messages_read_again(actor=link.victim, shown=cached["shown"])
+            return portal_page_response(
+                request, cached, seconds_left=portal_seconds_left(request)
+            )
     form = MessageForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -66,4 +84,14 @@ def victim_messages(request: PortalRequest) -> HttpResponse:
         and request.session.pop(SENT_SESSION_KEY, False),
         "reply_days": case.force.message_reply_working_days,
     }
-    return render(request, "conversations/victim_messages.html", context, status=status)
+    page = render(request, "conversations/victim_messages.html", context, status=status)
+    if fresh and block != SendBlock.PAUSED:
+        portal_page_store(
+            request.portal_cached,
+            page="messages",
+            request=request,
+            response=page,
+            variant=variant,
+            extra={"shown": messages_shown(reads=[(conversation, messages)])},
+        )
+    return page

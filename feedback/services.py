@@ -57,6 +57,7 @@ from notifications.constants import MessageKind
 from notifications.models import Notification
 from notifications.services import notifications_queue
 from victims.models import CaseVictim
+from victims.portal_cache import portal_cache_forget
 
 logger = logging.getLogger(__name__)
 # The coarse groups that must all match for answers to be written out together.
@@ -253,6 +254,8 @@ def _close_offer(*, victim_id: int, case_id: int, wave: str, state: str) -> bool
         victim_id=victim_id, case_id=case_id, wave=wave, state=OfferState.OFFERED
     ).update(state=state)
     if updated:
+        # An update sends no signal: the cached case page shows the panel.
+        portal_cache_forget(victim_ids=[victim_id])
         return True
     if wave not in PAGE_WAVES:
         return False

@@ -40,3 +40,12 @@ def sign_in(client, callbacks, outbox: Path, reference: str, contact: str):
     assert response.status_code == 303, response.content.decode()
     assert response["Location"] == "/case/"
     return response
+
+
+def views_written() -> None:
+    """Write the page views queued for the audit trail (with Redis they wait for the
+    flush, audit/batched.py; without, they were written in the request)."""
+    from audit.batched import views_batched, views_flush
+
+    if views_batched():
+        views_flush()

@@ -21,7 +21,7 @@ from tests.factories import (
     StaffFactory,
     backup_codes,
 )
-from tests.portal import latest_code, outbox_messages
+from tests.portal import latest_code, outbox_messages, views_written
 from trackmycrime.testing import CHROMIUM, skip_or_fail
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -174,6 +174,7 @@ def test_a_victim_signs_in_with_the_code_from_the_outbox_and_sees_their_case(
     assert "Suspect arrested or interviewed" in text
     assert TIMELINE_TEXT in text
     assert "Sam Evans" not in text and "Jo Evans" in text
+    views_written()
     assert AuditEvent.objects.filter(action="view", object_type="case").exists()
 
 

@@ -9,24 +9,31 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from audit.batched import views_batched
 from audit.models import AuditEvent
 from cases.constants import ClosingReason, Outcome, Stage
 from cases.models import SupportService
 from cases.services import case_add_update, case_change_stage
 from tests.factories import CaseFactory, CaseVictimFactory, StaffFactory
-from tests.portal import sign_in
+from tests.portal import sign_in, views_written
 from victims.constants import ContactPreference
 
 pytestmark = pytest.mark.usefixtures("portal")
 
 REFERENCE = "NS/00001/26"
 EMAIL = "victim@example.com"
-# Reading the session, the victim's link to the case (with the victim, case, force and
-# officer), the timeline (when the page is not already cached), the survey waves open
-# to the victim (Victim Voice: the panel is outside the cached part), the audit
-# row, and the victim's own Victims' Code requests (outside the cached part too).
-# The session's last-activity time is written at most once a minute, so not here.
-CASE_PAGE_QUERIES = 6
+# Made afresh: the session, the victim's link to the case (with the victim, case,
+# force and officer), the timeline, the survey waves open to the victim and the
+# victim's own Victims' Code requests. The session's last-activity time is written
+# at most once a minute, so not here. Shown again from the cache while nothing on it
+# changed: the session only. The view's audit row adds one insert where views are
+# written in the request (no Redis); with Redis it is queued (audit/batched.py).
+CASE_PAGE_QUERIES = 5
+CASE_PAGE_CACHED_QUERIES = 1
+
+
+def _audit_queries() -> int:
+    return 0 if views_batched() else 1
 
 
 @pytest.fixture
@@ -226,6 +233,7 @@ def test_another_victims_session_never_shows_this_case(
 
 def test_viewing_the_case_is_audited(victim_client, victim_on_case):
     _page(victim_client)
+    views_written()
     event = AuditEvent.objects.filter(action="view").latest("id")
     assert event.object_type == "case"
     assert event.object_id == str(victim_on_case.case_id)
@@ -239,7 +247,9 @@ def test_the_case_page_makes_a_fixed_number_of_queries(
     victim_client, case, officer, django_assert_num_queries
 ):
     case_add_update(case=case, actor=officer, victim_text="One update.")
-    with django_assert_num_queries(CASE_PAGE_QUERIES):
+    with django_assert_num_queries(CASE_PAGE_QUERIES + _audit_queries()):
+        victim_client.get("/case/")
+    with django_assert_num_queries(CASE_PAGE_CACHED_QUERIES + _audit_queries()):
         victim_client.get("/case/")
 
 
@@ -252,7 +262,7 @@ def test_the_query_count_does_not_grow_with_the_timeline(victim_client, case, of
     few = queries()
     for number in range(30):
         case_add_update(case=case, actor=officer, victim_text=f"Update {number}.")
-    assert queries() == few == CASE_PAGE_QUERIES
+    assert queries() == few == CASE_PAGE_QUERIES + _audit_queries()
 
 
 def test_the_rights_page_lists_the_victims_code_rights_and_support(
@@ -304,6 +314,7 @@ def test_looking_at_the_victims_own_details_is_audited(
     victim_client, victim_on_case, page
 ):
     _page(victim_client, "/" + page.replace("_", "-") + "/")
+    views_written()
     event = AuditEvent.objects.filter(action="view").latest("id")
     assert event.object_type == "victim"
     assert event.object_id == str(victim_on_case.victim_id)

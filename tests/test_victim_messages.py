@@ -7,6 +7,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from audit.batched import views_batched
 from audit.models import AuditEvent
 from cases.constants import ClosingReason, Stage
 from cases.services import case_change_stage
@@ -19,17 +20,24 @@ from conversations.services import (
     message_send_by_victim,
 )
 from tests.factories import CaseVictimFactory, StaffFactory
-from tests.portal import sign_in
+from tests.portal import sign_in, views_written
 
 pytestmark = pytest.mark.usefixtures("portal")
 
 REFERENCE = "NS/00001/26"
 EMAIL = "victim@example.com"
 URL = "/messages/"
-# The session, the victim's link to the case, the conversation with its messages
-# (one query) and the read audit rows (one insert); the rate-limit count is in the
-# cache. Marking replies read adds one the first time only.
-MESSAGES_PAGE_QUERIES = 4
+# Made afresh (after a new message): the session, the victim's link to the case and
+# the conversation with its messages (one query); the rate-limit count is in the
+# cache. Marking replies read adds one the first time only. Shown again from the
+# cache: the session only. Each view's audit rows add one insert where views are
+# written in the request (no Redis); with Redis they are queued (audit/batched.py).
+MESSAGES_PAGE_QUERIES = 3
+MESSAGES_PAGE_CACHED_QUERIES = 1
+
+
+def _audit_queries() -> int:
+    return 0 if views_batched() else 1
 
 
 @pytest.fixture
@@ -299,6 +307,7 @@ def test_writing_and_reading_are_audited_without_the_text(
         officer=officer_in_charge,
     )
     _page(victim_client)
+    views_written()
     written = AuditEvent.objects.filter(object_type="message", action="create")
     assert [(e.actor_kind, e.case_id) for e in written.order_by("id")] == [
         ("victim", case.pk),
@@ -347,12 +356,13 @@ def test_the_messages_page_makes_a_fixed_number_of_queries(
             officer=officer_in_charge,
         )
     _page(victim_client)  # marks the replies read
-    with django_assert_num_queries(MESSAGES_PAGE_QUERIES):
+    with django_assert_num_queries(MESSAGES_PAGE_CACHED_QUERIES + _audit_queries()):
         _page(victim_client)
     for number in range(5):
         message_send_by_victim(link=victim_on_case, text=f"More {number}")
-    _page(victim_client)
-    with django_assert_num_queries(MESSAGES_PAGE_QUERIES):
+    with django_assert_num_queries(MESSAGES_PAGE_QUERIES + _audit_queries()):
+        _page(victim_client)
+    with django_assert_num_queries(MESSAGES_PAGE_CACHED_QUERIES + _audit_queries()):
         _page(victim_client)
 
 

@@ -11,7 +11,7 @@ from audit.models import AuditEvent
 from cases.services import case_add_update
 from tests import test_victim_browser as browser_tests
 from tests.factories import CaseFactory, CaseVictimFactory
-from tests.portal import latest_code, sign_in
+from tests.portal import latest_code, sign_in, views_written
 from tests.test_victim_browser import (
     _assert_accessible,
     _enter_code,
@@ -148,6 +148,7 @@ def test_each_copy_is_audited_as_a_view(victim_client, victim_on_case):
     victim_client.get("/your-data/")
     victim_client.get("/your-data/download.html")
     victim_client.get("/your-data/download.json")
+    views_written()
     pages = list(
         AuditEvent.objects.filter(
             action="view", object_type="victim", actor_kind="victim"

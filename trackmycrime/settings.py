@@ -194,7 +194,7 @@ OUTAGE_RETRY_AFTER_SECONDS = env_int("OUTAGE_RETRY_AFTER_SECONDS", 30, minimum=1
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "trackmycrime.cache.SharedClientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "tmc",
             "OPTIONS": {
@@ -771,4 +771,21 @@ CELERY_BEAT_SCHEDULE["feedback-invitations-send"] = {
 CELERY_BEAT_SCHEDULE["feedback-snapshots-refresh"] = {
     "task": "feedback.snapshots_refresh",
     "schedule": float(FEEDBACK_SNAPSHOT_SECONDS),
+}
+
+# Signed-in victims' page views reach the audit trail through a Redis list, flushed
+# by Celery beat every AUDIT_VIEWS_FLUSH_SECONDS (audit/batched.py; README.md,
+# "Benchmarks"); a flush killed mid-batch is taken over once its lease runs out.
+# Without Redis, and with AUDIT_VIEWS_BATCHED off, they are written in the request.
+AUDIT_VIEWS_BATCHED = env_bool("AUDIT_VIEWS_BATCHED", True)
+AUDIT_VIEWS_FLUSH_SECONDS = env_int("AUDIT_VIEWS_FLUSH_SECONDS", 5, minimum=1)
+AUDIT_VIEWS_FLUSH_BATCH = env_int("AUDIT_VIEWS_FLUSH_BATCH", 500, minimum=1)
+AUDIT_VIEWS_FLUSH_LEASE_SECONDS = env_int(
+    "AUDIT_VIEWS_FLUSH_LEASE_SECONDS", 30, minimum=5
+)
+CELERY_BEAT_SCHEDULE["audit-views-flush"] = {
+    "task": "audit.views_flush",
+    "schedule": float(AUDIT_VIEWS_FLUSH_SECONDS),
+    # A flush behind a long queue is worth nothing once the next one is due.
+    "options": {"expires": float(AUDIT_VIEWS_FLUSH_SECONDS)},
 }

@@ -4,7 +4,7 @@ after 15 minutes without activity or 12 hours in all, never cached by the browse
 import time
 from collections.abc import Callable
 from functools import wraps
-from typing import cast
+from typing import cast, overload
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -17,6 +17,11 @@ from audit.constants import ObjectType
 from audit.services import Audited, audit_view
 from victims.constants import SignOutReason
 from victims.models import CaseVictim, Victim
+from victims.portal_cache import (
+    PortalCached,
+    portal_cache_read,
+    portal_cache_store_link,
+)
 from victims.selectors import portal_case_link
 from victims.services import victim_choose_language
 from victims.sign_in import victim_session_end
@@ -108,41 +113,69 @@ def _ended_reason(data: dict, now: float) -> SignOutReason | None:
 
 
 class PortalRequest(HttpRequest):
-    """A request from a signed-in victim: `portal` is their link to the case."""
+    """A request from a signed-in victim: `portal` is their link to the case, and
+    `portal_cached` what the cache held for them (victims/portal_cache.py)."""
 
     portal: CaseVictim
+    portal_cached: PortalCached
 
 
-def victim_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+View = Callable[..., HttpResponse]
+
+
+@overload
+def victim_required(view: View) -> View: ...
+
+
+@overload
+def victim_required(*, cached_page: str) -> Callable[[View], View]: ...
+
+
+def victim_required(
+    view: View | None = None, *, cached_page: str | None = None
+) -> View | Callable[[View], View]:
     """Let only a signed-in victim in, and only to their own case.
 
     Sets `request.portal` to the victim's link to the case (with the victim, case,
-    force and officer loaded). A session past its limits, or whose victim has lost
-    portal access or left the case, ends here.
+    force and officer loaded), from the cache while no change has ended it. A
+    session past its limits, or whose victim has lost portal access or left the
+    case, ends here. `cached_page`: also read that page's cached copy, in the same
+    round trip.
     """
 
-    @wraps(view)
-    @never_cache
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        data = request.session.get(PORTAL_SESSION_KEY)
-        if not data:
-            return redirect("victims:sign_in")
-        now = time.time()
-        reason = _ended_reason(data, now)
-        if reason is not None:
-            portal_sign_out(request, reason=reason)
-            return redirect("victims:session_ended")
-        link = portal_case_link(victim_id=data["victim_id"], case_id=data["case_id"])
-        if link is None:
-            portal_sign_out(request, reason=SignOutReason.ACCESS_ENDED)
-            return redirect("victims:sign_in")
-        if now - data["last_seen"] >= SESSION_TOUCH_SECONDS:
-            portal_touch(request, now=now)
-        portal_request = cast(PortalRequest, request)
-        portal_request.portal = link
-        return view(portal_request, *args, **kwargs)
+    def decorate(view: View) -> View:
+        @wraps(view)
+        @never_cache
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            data = request.session.get(PORTAL_SESSION_KEY)
+            if not data:
+                return redirect("victims:sign_in")
+            now = time.time()
+            reason = _ended_reason(data, now)
+            if reason is not None:
+                portal_sign_out(request, reason=reason)
+                return redirect("victims:session_ended")
+            victim_id, case_id = data["victim_id"], data["case_id"]
+            cached = portal_cache_read(
+                victim_id=victim_id, case_id=case_id, page=cached_page
+            )
+            link = cached.link
+            if link is None:
+                link = portal_case_link(victim_id=victim_id, case_id=case_id)
+                if link is None:
+                    portal_sign_out(request, reason=SignOutReason.ACCESS_ENDED)
+                    return redirect("victims:sign_in")
+                portal_cache_store_link(cached, link)
+            if now - data["last_seen"] >= SESSION_TOUCH_SECONDS:
+                portal_touch(request, now=now)
+            portal_request = cast(PortalRequest, request)
+            portal_request.portal = link
+            portal_request.portal_cached = cached
+            return view(portal_request, *args, **kwargs)
 
-    return wrapper
+        return wrapper
+
+    return decorate(view) if view is not None else decorate
 
 
 def portal_page_viewed(link: CaseVictim, *, page: str, shows_case: bool) -> None:
@@ -160,6 +193,7 @@ def portal_page_viewed(link: CaseVictim, *, page: str, shows_case: bool) -> None
                 detail={"page": page},
             )
         ],
+        batched=True,
     )
 
 

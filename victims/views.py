@@ -76,6 +76,7 @@ from victims.portal import (
     portal_touch,
     victim_required,
 )
+from victims.portal_cache import portal_page_response, portal_page_store
 from victims.selectors import (
     force_support_services,
     portal_case_link,
@@ -327,9 +328,15 @@ def stay_signed_in(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@victim_required
+@victim_required(cached_page="case")
 def case_detail(request: PortalRequest) -> HttpResponse:
     link = request.portal
+    portal_page_viewed(link, page="case", shows_case=True)
+    cached = request.portal_cached.page_for()
+    if cached is not None:
+        return portal_page_response(
+            request, cached, seconds_left=portal_seconds_left(request)
+        )
     case = link.case
     meaning, what_next = STAGE_EXPLANATIONS[case.stage]
     context = {
@@ -350,8 +357,11 @@ def case_detail(request: PortalRequest) -> HttpResponse:
         # Victims with enhanced rights are offered support first (Right 4).
         "support_first": link.victim.enhanced_rights,
     }
-    portal_page_viewed(link, page="case", shows_case=True)
-    return render(request, "victims/case.html", context)
+    response = render(request, "victims/case.html", context)
+    portal_page_store(
+        request.portal_cached, page="case", request=request, response=response
+    )
+    return response
 
 
 @require_safe
