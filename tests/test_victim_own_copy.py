@@ -99,6 +99,7 @@ def test_the_copy_has_their_own_conversation_and_reads_it(
     for text in (raw, page):
         assert "Another victim" not in text
     # Shown, so read: audited one row a message, as on the Messages page.
+    views_written()
     reads = AuditEvent.objects.filter(object_type="message", action="view")
     assert reads.count() == 4
 

@@ -24,7 +24,7 @@ from rights.services import (
     request_record_outcome,
 )
 from tests.factories import CaseVictimFactory
-from tests.portal import outbox_messages, sign_in
+from tests.portal import outbox_messages, sign_in, views_written
 from trackmycrime.rate_limits import rate_limits_hit
 
 pytestmark = pytest.mark.usefixtures("portal")
@@ -37,7 +37,12 @@ ANSWERS = {"statement": "make", "reading": "read_myself", "availability": "Morni
 
 
 def _set_stage(case, stage, **extra):
-    Case.objects.filter(pk=case.pk).update(stage=stage, **extra)
+    """Saved as staff save it, so that the victim's cached pages end with it."""
+    case = Case.objects.get(pk=case.pk)
+    case.stage = stage
+    for name, value in extra.items():
+        setattr(case, name, value)
+    case.save()
 
 
 @pytest.fixture
@@ -323,6 +328,7 @@ def test_a_question_page_is_audited_as_a_view_of_the_victims_own_details(
     victim_client, charged, victim_on_case
 ):
     victim_client.get(BASE)
+    views_written()
     event = AuditEvent.objects.filter(
         action="view", detail__page="rights_personal_statement"
     ).get()

@@ -12,7 +12,7 @@ from cases.services import case_change_stage
 from rights.constants import TEXT_MAX_LENGTH, RequestStatus, RightKind
 from rights.models import RightRequest
 from tests.factories import StaffFactory
-from tests.portal import sign_in
+from tests.portal import sign_in, views_written
 
 pytestmark = pytest.mark.usefixtures("portal")
 
@@ -173,6 +173,7 @@ def test_opening_a_request_page_is_audited_but_does_not_count_as_told(victim_cli
     from audit.models import AuditEvent
 
     assert victim_client.get("/case/rights/complaint/").status_code == 200
+    views_written()
     row = AuditEvent.objects.filter(action="view").order_by("-id").first()
     assert row.detail == {"page": "rights_complaint"}
     # Only pages showing the case's updates tell the victim of them.

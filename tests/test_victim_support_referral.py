@@ -82,9 +82,9 @@ def test_victims_with_enhanced_rights_are_offered_support_first(
     case.save()
     page = victim_client.get("/case/").content.decode()
     assert page.index("Victim Personal Statement") < page.index("victims' service")
-    Victim.objects.filter(pk=victim_on_case.victim_id).update(
-        enhanced_rights=True, enhanced_rights_reason="vulnerable"
-    )
+    victim = Victim.objects.get(pk=victim_on_case.victim_id)
+    victim.enhanced_rights, victim.enhanced_rights_reason = True, "vulnerable"
+    victim.save()
     page = victim_client.get("/case/").content.decode()
     assert page.index("victims' service") < page.index("Victim Personal Statement")
 
@@ -248,9 +248,9 @@ def test_nobody_signed_in_is_sent_to_sign_in(client, case):
 def test_a_victim_with_no_safe_way_to_contact_them_cannot_be_referred_online(
     victim_client, victim_on_case
 ):
-    Victim.objects.filter(pk=victim_on_case.victim_id).update(
-        contact_preference=ContactPreference.NONE
-    )
+    victim = Victim.objects.get(pk=victim_on_case.victim_id)
+    victim.contact_preference = ContactPreference.NONE
+    victim.save()
     response = victim_client.get(BASE)
     assert response.status_code == 403
     assert "no safe way to contact you" in response.content.decode()
