@@ -96,7 +96,8 @@ def load_cases(count: int, *, officer_id: int | None = None) -> dict:
                 "COPY cases_case (id, force_id, crime_reference, "
                 "crime_reference_normalised, offence_category, victim_description, "
                 "stage, outcome, closing_reason, closing_explanation, "
-                "officer_in_charge_id, suspect_interviewed, reported_on, closed_at, "
+                "officer_in_charge_id, suspect_interviewed, summary_only, "
+                "reported_on, closed_at, "
                 "update_interval_days, next_update_due, created_at, updated_at) "
                 "FROM STDIN"
             ) as copy:
@@ -109,7 +110,7 @@ def load_cases(count: int, *, officer_id: int | None = None) -> dict:
                             case_id + offset, force.pk, reference,
                             reference.replace("/", ""), "burglary",
                             "Burglary at your home", STAGES[number % len(STAGES)],
-                            "", "", "", officer_id, False,
+                            "", "", "", officer_id, False, False,
                             today - datetime.timedelta(days=number % 365), None, 28,
                             created + datetime.timedelta(days=28), created, created,
                         )

@@ -54,7 +54,8 @@ SMOKE_SIZES = {
     "paced_messages": 60,
     "paced_limit": 40,
     "paced_seconds": 4,
-    "code_backlog": 100,
+    # Long enough (5 s at Notify's pace) that updates still wait when the codes go.
+    "code_backlog": 250,
     "codes": 2,
 }
 

@@ -97,6 +97,7 @@ def test_the_benchmark_reports_every_figure(tmp_path):
         "public_page_p95_ms",
         "messages_page_vs_case_page_p95",
         "messages_inbox_p95_ms",
+        "survey_post_vs_case_page_p95",
         "paced_429s",
         "paced_rate_vs_limit",
         "code_behind_backlog_s",
