@@ -5,8 +5,9 @@ from html.parser import HTMLParser
 
 
 class _Form(HTMLParser):
-    """The fields of a page's first POST form (or the one with `form_id`), as a
-    browser would send them."""
+    """The fields of the first POST form in a page's main content (or the form with
+    `form_id`), as a browser would send them: forms in the header, such as the
+    language switcher, are not the page's."""
 
     def __init__(self, form_id: str | None = None):
         super().__init__()
@@ -17,11 +18,17 @@ class _Form(HTMLParser):
         self._select_first: str | None = None
         self._select_chosen = False
         self._textarea: str | None = None
+        self._in_main = False
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
+        if tag == "main":
+            self._in_main = True
         if tag == "form" and (a.get("method") or "").lower() == "post":
-            wanted = self.form_id is None or a.get("id") == self.form_id
+            if self.form_id is None:
+                wanted = self._in_main
+            else:
+                wanted = a.get("id") == self.form_id
             self._in_form = wanted and not self._done
         if not self._in_form:
             return
@@ -52,6 +59,8 @@ class _Form(HTMLParser):
             self.fields[-1] = (self._textarea, text.removeprefix("\n"))
 
     def handle_endtag(self, tag):
+        if tag == "main":
+            self._in_main = False
         if tag == "select" and self._select:
             if not self._select_chosen:
                 self.fields.append((self._select, self._select_first or ""))
