@@ -17,8 +17,10 @@ from tests.factories import CaseFactory, CaseVictimFactory, StaffFactory
 pytestmark = pytest.mark.django_db
 
 
-def _at(*args) -> datetime.datetime:
-    return datetime.datetime(*args, tzinfo=LONDON)
+def _at(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime.datetime:
+    return datetime.datetime(year, month, day, hour, minute, second, tzinfo=LONDON)
 
 
 def _closed_case(force, *, told_at, **case_fields):

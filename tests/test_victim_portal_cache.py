@@ -7,7 +7,7 @@ import re
 
 import pytest
 from django.conf import settings
-from django.middleware.csrf import _unmask_cipher_token
+from django.middleware.csrf import _unmask_cipher_token  # type: ignore[attr-defined]
 from django.test import Client, override_settings
 
 from cases.services import case_add_update
