@@ -126,7 +126,11 @@ def _measure(force, env: dict[str, str], directory) -> dict[str, dict[str, list]
                 address = f"10.{kind == 'matched':d}.{number // 200}.{number % 200}"
                 for step, elapsed in _journey(*details, address).items():
                     times[kind][step].append(elapsed)
-            _wait_until_sent_or_cancelled()
+                # Each journey starts with the worker idle, as a visitor's first step
+                # does: a matched journey's own message overlaps its later steps, but
+                # never the next journey's first (which would slow whichever kind
+                # came second in a pair, and show as a difference that is not there).
+                _wait_until_sent_or_cancelled()
     finally:
         worker.stop()
     return times
