@@ -36,22 +36,6 @@ OFFENCES = [OffenceCategory.BURGLARY, OffenceCategory.THEFT] * 15 + [
 ] * 20
 
 
-def spearman(xs: list[float], ys: list[float]) -> float:
-    """Spearman's rank correlation of two equally long lists without ties."""
-
-    def ranks(values):
-        order = sorted(range(len(values)), key=lambda i: values[i])
-        result = [0] * len(values)
-        for rank, index in enumerate(order):
-            result[index] = rank
-        return result
-
-    rx, ry = ranks(xs), ranks(ys)
-    n = len(xs)
-    d2 = sum((a - b) ** 2 for a, b in zip(rx, ry, strict=True))
-    return 1 - 6 * d2 / (n * (n * n - 1))
-
-
 def _everything_but_responses() -> list[str]:
     """Every value of every row of every other table, as text: what an attacker
     with full read access to the database can search."""
@@ -218,27 +202,40 @@ def _batches() -> list[list[FeedbackResponse]]:
     return [[r for r in responses if r.id in batch] for batch in BATCHES]
 
 
-def _within_batches(order_of) -> list[float]:
-    """Spearman's rho between answer order and `order_of`, within each batch the
-    pool wrote out: the most an attacker who knows which batch a victim is in
-    could hope to read from that order."""
-    rhos = []
+def _ranks(values: list) -> list[int]:
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    result = [0] * len(values)
+    for rank, index in enumerate(order):
+        result[index] = rank
+    return result
+
+
+def _within_batches(order_of) -> float:
+    """Spearman's rho between answer order and `order_of` within the batches the
+    pool wrote out, all batches taken together (ranks centred in each batch): what
+    an attacker who knows which batch each victim is in could read from that order.
+    Taken together, because one batch of ten alone shows |rho| of 0.6 or more by
+    chance about one time in fifteen; all fifty answers do so about once in 40,000
+    runs, while an order that leaks in every batch still gives a rho near 1."""
+    products = squares_x = squares_y = 0.0
     for batch in _batches():
-        rhos.append(
-            spearman([_answer_position(r) for r in batch], [order_of(r) for r in batch])
-        )
-    return rhos
+        xs = _ranks([_answer_position(r) for r in batch])
+        ys = _ranks([order_of(r) for r in batch])
+        middle = (len(batch) - 1) / 2
+        for x, y in zip(xs, ys, strict=True):
+            products += (x - middle) * (y - middle)
+            squares_x += (x - middle) ** 2
+            squares_y += (y - middle) ** 2
+    return products / (squares_x * squares_y) ** 0.5
 
 
 def test_the_random_ids_do_not_follow_the_answer_order(answered):
-    for rho in _within_batches(lambda r: r.id.int):
-        assert abs(rho) < 0.6
+    assert abs(_within_batches(lambda r: r.id.int)) < 0.6
 
 
 def test_where_a_response_sits_on_disk_does_not_follow_the_answer_order(answered):
     positions = _physical_order()
-    for rho in _within_batches(lambda r: positions[str(r.id)]):
-        assert abs(rho) < 0.6
+    assert abs(_within_batches(lambda r: positions[str(r.id)])) < 0.6
 
 
 @pytest.mark.postgres
