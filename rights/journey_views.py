@@ -33,7 +33,7 @@ from rights.journey_forms import (
     support_choices,
 )
 from rights.services import RequestRefused, request_make
-from rights.views import _blocked as request_blocked_page
+from rights.views import request_blocked_page
 from victims.portal import PortalRequest, portal_page_viewed, victim_required
 from victims.selectors import force_support_services
 

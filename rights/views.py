@@ -58,7 +58,7 @@ def _open_request(request: PortalRequest, kind: str) -> RightRequest | None:
     )
 
 
-def _blocked(request: PortalRequest, kind: str) -> HttpResponse | None:
+def request_blocked_page(request: PortalRequest, kind: str) -> HttpResponse | None:
     """The page to show instead of the form, if the victim cannot ask now."""
     case = request.portal.case
     refusal = request_refusal(kind=kind, case=case, now=timezone.now())
@@ -83,7 +83,7 @@ def request_question(request: PortalRequest, kind: str) -> HttpResponse:
     kept in the session, and shown again on an error or a change from the check
     page."""
     form_class = _form_class(kind)
-    if blocked := _blocked(request, kind):
+    if blocked := request_blocked_page(request, kind):
         return blocked
     drafts = request.session.get(DRAFT_SESSION_KEY, {})
     if request.method == "POST":
@@ -111,7 +111,7 @@ def request_question(request: PortalRequest, kind: str) -> HttpResponse:
 def request_check(request: PortalRequest, kind: str) -> HttpResponse:
     """Check your answers, then send: the request is written only here."""
     form_class = _form_class(kind)
-    if blocked := _blocked(request, kind):
+    if blocked := request_blocked_page(request, kind):
         return blocked
     draft = request.session.get(DRAFT_SESSION_KEY, {}).get(kind)
     if not draft:
